@@ -1,0 +1,598 @@
+/**
+ * The actor cell: one actor's mailbox, state and lifecycle. It processes one message at a time
+ * (async handlers included), lets system messages overtake user messages, and reports failures
+ * to its parent, which decides through the supervision module.
+ * @internal
+ */
+import { formatAddress, validateName } from '../address.js';
+import type { Dispatcher, Runnable } from '../dispatch/Dispatcher.js';
+import {
+  ActorFailedError,
+  ActorStoppedError,
+  DuplicateNameError,
+  InvalidOptionsError,
+  MailboxFullError,
+  ReplyOutsideAskError,
+  SystemShutdownError,
+  serializeError,
+} from '../errors.js';
+import { Mailbox, type MailboxOptions, Offer } from '../mailbox/Mailbox.js';
+import { onChildFailed, onChildTerminated } from '../supervision/supervise.js';
+import type { RestartType } from '../supervision/types.js';
+import type { SystemInternals } from '../system/internals.js';
+import type { ActorRef } from './ActorRef.js';
+import type { ReplyTarget } from './ask.js';
+import { summarize } from './ask.js';
+import type { ActorContext, Behaviour, SpawnOptions, Terminated, TerminationReason, Timers } from './behaviour.js';
+import { isBehaviour } from './behaviour.js';
+import { LocalActorRef } from './LocalActorRef.js';
+import { ActorTimers } from './Timers.js';
+
+/** Lifecycle status of a cell. Order matters: comparisons such as `>= Stopping` are used. */
+export const enum Status {
+  Starting = 0,
+  Running = 1,
+  Suspended = 2,
+  Restarting = 3,
+  Stopping = 4,
+  Stopped = 5,
+}
+
+export const enum Sys {
+  Start = 0,
+  Resume = 1,
+  Restart = 2,
+  Stop = 3,
+  Failed = 4,
+  ChildTerminated = 5,
+}
+
+export type SystemMessage =
+  | { readonly k: Sys.Start }
+  | { readonly k: Sys.Resume }
+  | { readonly k: Sys.Restart; readonly error: unknown }
+  | { readonly k: Sys.Stop; readonly reason: TerminationReason; readonly self: boolean }
+  | { readonly k: Sys.Failed; readonly child: ActorCell; readonly error: unknown }
+  | {
+      readonly k: Sys.ChildTerminated;
+      readonly child: ActorCell;
+      readonly reason: TerminationReason;
+      readonly self: boolean;
+    };
+
+const START: SystemMessage = { k: Sys.Start };
+const UNBOUNDED: Required<MailboxOptions> = { capacity: Number.POSITIVE_INFINITY, overflow: 'dropNewest' };
+const SPAWN_KEYS = new Set(['name', 'mailbox', 'restart']);
+const RESTART_TYPES = new Set(['permanent', 'transient', 'temporary']);
+const POLICIES = new Set(['dropNewest', 'dropOldest', 'reject']);
+
+export class ActorCell implements ActorContext, Runnable {
+  scheduled = false;
+  /** An async init/receive/hook is in flight: nothing else runs until it settles. */
+  busy = false;
+  status = Status.Starting;
+  state: unknown = undefined;
+  restartCount = 0;
+  readonly ref: LocalActorRef;
+  private mailbox: Mailbox | null = null;
+  private sys: SystemMessage[] | null = null;
+  /** Children by name, in start order. */
+  childCells: Map<string, ActorCell> | null = null;
+  private watchers: Map<ActorCell, unknown> | null = null;
+  private watching: Set<ActorCell> | null = null;
+  private timersImpl: ActorTimers<unknown> | null = null;
+  private currentMessage: unknown = undefined;
+  private currentReply: ReplyTarget | undefined = undefined;
+  private initialized = false;
+  private stopReason: TerminationReason = 'stopped';
+  private stopSelf = false;
+  private restartError: unknown = undefined;
+  private addressCache: string | undefined;
+  private asyncDone: ((v: unknown) => void) | null = null;
+  private asyncFail: ((e: unknown) => void) | null = null;
+  /** Internal callbacks run once the cell has terminated (used by `system.stop`). */
+  terminationWaiters: (() => void)[] | null = null;
+
+  // Supervision bookkeeping: as a child (backoff), and as a supervisor (restart intensity).
+  backoffAttempt = 0;
+  startedAt = 0;
+  restartTimer: unknown = undefined;
+  restartLog: number[] | null = null;
+
+  constructor(
+    readonly system: SystemInternals,
+    readonly parentCell: ActorCell | null,
+    readonly behaviour: Behaviour,
+    readonly args: unknown,
+    readonly name: string,
+    readonly path: string,
+    readonly mailboxOptions: Required<MailboxOptions>,
+    readonly restartType: RestartType,
+  ) {
+    this.ref = new LocalActorRef(this);
+  }
+
+  // ---- ActorContext -------------------------------------------------------------------------
+
+  get self(): ActorRef {
+    return this.ref;
+  }
+
+  get parent(): ActorRef<never> {
+    return (this.parentCell ?? this).ref;
+  }
+
+  get address(): string {
+    return (this.addressCache ??= formatAddress({ system: this.system.name, node: this.system.nodeId, path: this.path }));
+  }
+
+  get isAsk(): boolean {
+    return this.currentReply !== undefined;
+  }
+
+  get children(): readonly ActorRef[] {
+    return this.childCells === null ? [] : [...this.childCells.values()].map((c) => c.ref);
+  }
+
+  get timers(): Timers<unknown> {
+    return (this.timersImpl ??= new ActorTimers(this.system.clock, (m) => this.enqueue(m, undefined)));
+  }
+
+  reply(value: unknown): void {
+    const r = this.currentReply;
+    if (r === undefined) throw new ReplyOutsideAskError(this.address, summarize(this.currentMessage));
+    r.reply(value);
+  }
+
+  spawn<M, S, A, R>(behaviour: Behaviour<M, S, A, R> | string, args?: A, options?: SpawnOptions): ActorRef<M, R> {
+    return this.spawnChild(behaviour, args, options) as ActorRef<M, R>;
+  }
+
+  stop(ref: ActorRef): void {
+    const target = ref instanceof LocalActorRef ? ref.cell : undefined;
+    if (target === this) {
+      this.sendSystem({ k: Sys.Stop, reason: 'stopped', self: true });
+      return;
+    }
+    if (target === undefined || target.parentCell !== this) {
+      throw new InvalidOptionsError(
+        `ctx.stop(${ref.address}): an actor can stop only itself and its own children; ask the actor's parent to stop it, or send it a message`,
+      );
+    }
+    target.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false });
+  }
+
+  watch(ref: ActorRef, message?: unknown): void {
+    const target = ref instanceof LocalActorRef ? ref.cell : undefined;
+    if (target === undefined) {
+      throw new InvalidOptionsError(`ctx.watch(${String(ref?.address)}): not a ref of this runtime`);
+    }
+    if (target === this) return;
+    if (target.status === Status.Stopped) {
+      this.enqueue(message ?? target.terminatedMessage(target.stopReason), undefined);
+      return;
+    }
+    (target.watchers ??= new Map()).set(this, message);
+    (this.watching ??= new Set()).add(target);
+  }
+
+  unwatch(ref: ActorRef): void {
+    const target = ref instanceof LocalActorRef ? ref.cell : undefined;
+    if (target === undefined) return;
+    target.watchers?.delete(this);
+    this.watching?.delete(target);
+  }
+
+  // ---- Spawning -----------------------------------------------------------------------------
+
+  spawnChild(behaviourOrName: Behaviour | string, args: unknown, options: SpawnOptions | undefined): ActorRef {
+    const sys = this.system;
+    if (sys.isShutdown) throw new SystemShutdownError(sys.name, 'cannot spawn new actors');
+    if (this.status >= Status.Stopping) {
+      throw new ActorStoppedError(this.address, 'it is stopping, so it cannot spawn children');
+    }
+    const behaviour = resolveBehaviour(sys, behaviourOrName);
+    const opts = checkSpawnOptions(options);
+    const name = opts.name === undefined ? `$${sys.nextId()}` : validateName(opts.name, 'actor name');
+    const children = (this.childCells ??= new Map());
+    if (children.has(name)) {
+      throw new DuplicateNameError(
+        `an actor named '${name}' already exists under ${this.path}; choose another name or stop the existing actor first`,
+      );
+    }
+    const cell = new ActorCell(sys, this, behaviour, args, name, `${this.path}/${name}`, opts.mailbox, opts.restart);
+    children.set(name, cell);
+    sys.register(cell);
+    cell.sendSystem(START);
+    return cell.ref;
+  }
+
+  /** Spawn a fresh incarnation of a terminated child with the same name (OTP restart of a permanent child). */
+  respawn(old: ActorCell): ActorCell {
+    const cell = new ActorCell(
+      this.system,
+      this,
+      old.behaviour,
+      old.args,
+      old.name,
+      old.path,
+      old.mailboxOptions,
+      old.restartType,
+    );
+    cell.restartCount = old.restartCount + 1;
+    cell.backoffAttempt = old.backoffAttempt;
+    (this.childCells ??= new Map()).set(cell.name, cell);
+    this.system.register(cell);
+    cell.sendSystem(START);
+    return cell;
+  }
+
+  // ---- Message intake -----------------------------------------------------------------------
+
+  enqueue(message: unknown, reply: ReplyTarget | undefined): void {
+    if (this.status === Status.Stopped) {
+      this.system.deadLetter(this.address, message, this.system.isShutdown ? 'shutdown' : 'stopped');
+      reply?.fail(this.stoppedError());
+      return;
+    }
+    const mb = (this.mailbox ??= new Mailbox(this.mailboxOptions.capacity, this.mailboxOptions.overflow));
+    const outcome = mb.offer(message, reply);
+    if (outcome !== Offer.Accepted) this.overflowed(outcome, mb, message, reply);
+    if (!this.scheduled && !this.busy && this.status === Status.Running) this.system.dispatcher.schedule(this);
+  }
+
+  private overflowed(outcome: Offer, mb: Mailbox, message: unknown, reply: ReplyTarget | undefined): void {
+    if (outcome === Offer.DroppedOldest) {
+      this.system.deadLetter(this.address, mb.evictedMessage, 'mailbox-full');
+      mb.evictedMessage = mb.evictedReply = undefined;
+      return;
+    }
+    this.system.deadLetter(this.address, message, 'mailbox-full');
+    if (outcome === Offer.Rejected) reply?.fail(new MailboxFullError(this.address, mb.capacity));
+  }
+
+  sendSystem(m: SystemMessage): void {
+    if (this.status === Status.Stopped) return;
+    (this.sys ??= []).push(m);
+    if (!this.scheduled && !this.busy) this.system.dispatcher.schedule(this);
+  }
+
+  // ---- Processing ---------------------------------------------------------------------------
+
+  run(d: Dispatcher): void {
+    if (this.busy) return;
+    const sys = this.sys;
+    if (sys !== null && sys.length > 0) {
+      while (sys.length > 0) {
+        this.handleSystem(sys.shift()!);
+        if (this.busy) return;
+      }
+    }
+    if (this.status !== Status.Running) return;
+    const mb = this.mailbox;
+    if (mb === null) return;
+    const behaviour = this.behaviour;
+    for (let i = d.throughput; i > 0; i--) {
+      if (mb.isEmpty()) return;
+      const message = mb.take();
+      const reply = mb.lastReply as ReplyTarget | undefined;
+      this.currentMessage = message;
+      this.currentReply = reply;
+      let result: unknown;
+      try {
+        result = behaviour.receive(this, this.state, message);
+      } catch (e) {
+        this.receiveFailed(e);
+        return;
+      }
+      if (result !== undefined) {
+        if (result instanceof Promise) {
+          this.busy = true;
+          result.then((this.asyncDone ??= (v) => this.asyncReceiveDone(v)), (this.asyncFail ??= (e) => this.asyncReceiveFailed(e)));
+          return;
+        }
+        this.state = result;
+      }
+      this.currentMessage = undefined;
+      this.currentReply = undefined;
+      this.system.processed++;
+      if (this.sys !== null && this.sys.length > 0) break;
+      if (d.shouldYield()) break;
+    }
+    this.kick();
+  }
+
+  /** Schedule the cell if it has runnable work and is not scheduled or busy. */
+  private kick(): void {
+    if (this.scheduled || this.busy || this.status === Status.Stopped) return;
+    const hasSys = this.sys !== null && this.sys.length > 0;
+    const hasUser = this.status === Status.Running && this.mailbox !== null && !this.mailbox.isEmpty();
+    if (hasSys || hasUser) this.system.dispatcher.schedule(this);
+  }
+
+  private asyncReceiveDone(v: unknown): void {
+    this.busy = false;
+    if (v !== undefined) this.state = v;
+    this.currentMessage = undefined;
+    this.currentReply = undefined;
+    this.system.processed++;
+    this.kick();
+  }
+
+  private asyncReceiveFailed(e: unknown): void {
+    this.busy = false;
+    this.receiveFailed(e);
+    this.kick();
+  }
+
+  private receiveFailed(error: unknown): void {
+    const message = this.currentMessage;
+    const reply = this.currentReply;
+    this.currentMessage = undefined;
+    this.currentReply = undefined;
+    this.system.deadLetter(this.address, message, 'failed');
+    reply?.fail(new ActorFailedError(this.address, summarize(message), error));
+    this.fail(error);
+  }
+
+  /** Suspend and report the failure to the parent (or, for the root guardian, to the system). */
+  fail(error: unknown): void {
+    if (this.status >= Status.Stopping) return;
+    this.status = Status.Suspended;
+    if (this.parentCell === null) this.system.fatal(error);
+    else this.parentCell.sendSystem({ k: Sys.Failed, child: this, error });
+  }
+
+  /** Run `fn`; if it returns a promise, stay busy until it settles. Then `next(value)` or `onError(error)`. */
+  private step(fn: () => unknown, next: (value: unknown) => void, onError: (e: unknown) => void): void {
+    let r: unknown;
+    try {
+      r = fn();
+    } catch (e) {
+      onError(e);
+      return;
+    }
+    if (r instanceof Promise) {
+      this.busy = true;
+      r.then(
+        (v) => {
+          this.busy = false;
+          next(v);
+          this.kick();
+        },
+        (e) => {
+          this.busy = false;
+          onError(e);
+          this.kick();
+        },
+      );
+    } else next(r);
+  }
+
+  private handleSystem(m: SystemMessage): void {
+    switch (m.k) {
+      case Sys.Start:
+        this.start();
+        return;
+      case Sys.Resume:
+        if (this.status === Status.Suspended) this.status = Status.Running;
+        return;
+      case Sys.Restart:
+        this.beginRestart(m.error);
+        return;
+      case Sys.Stop:
+        this.beginStop(m.reason, m.self);
+        return;
+      case Sys.Failed:
+        onChildFailed(this, m.child, m.error);
+        return;
+      case Sys.ChildTerminated:
+        this.childCells?.get(m.child.name) === m.child && this.childCells.delete(m.child.name);
+        if (this.status === Status.Stopping || this.status === Status.Restarting) this.childrenMaybeGone();
+        else onChildTerminated(this, m.child, m.reason, m.self);
+        return;
+    }
+  }
+
+  private start(): void {
+    if (this.status !== Status.Starting) return;
+    this.startedAt = this.system.clock.now();
+    this.step(
+      () => (this.behaviour.init === undefined ? undefined : this.behaviour.init(this, this.args)),
+      (state) => {
+        if (this.status !== Status.Starting) return;
+        this.state = state;
+        this.initialized = true;
+        this.status = Status.Running;
+        const restarted = this.restartCount > 0;
+        if (this.system.events.listensTo('lifecycle')) {
+          this.system.events.publish({
+            kind: 'lifecycle',
+            actor: this.address,
+            behaviour: this.behaviour.name,
+            phase: restarted ? 'restarted' : 'started',
+          });
+        }
+      },
+      (e) => this.fail(e),
+    );
+  }
+
+  private beginRestart(error: unknown): void {
+    if (this.status >= Status.Restarting) return;
+    this.status = Status.Restarting;
+    this.restartError = error;
+    this.timersImpl?.cancelAll();
+    this.stopChildren('stopped');
+    this.childrenMaybeGone();
+  }
+
+  private beginStop(reason: TerminationReason, self: boolean): void {
+    if (this.status >= Status.Stopping) return;
+    this.status = Status.Stopping;
+    this.stopReason = reason;
+    this.stopSelf = self;
+    if (this.restartTimer !== undefined) {
+      this.system.clock.clearTimeout(this.restartTimer);
+      this.restartTimer = undefined;
+    }
+    this.timersImpl?.cancelAll();
+    this.stopChildren('stopped');
+    this.childrenMaybeGone();
+  }
+
+  private stopChildren(reason: TerminationReason): void {
+    if (this.childCells === null) return;
+    // Stop in reverse start order, as OTP does.
+    const cells = [...this.childCells.values()].reverse();
+    for (const c of cells) c.sendSystem({ k: Sys.Stop, reason, self: false });
+  }
+
+  /** Called when children may all have terminated, while stopping or restarting. */
+  private childrenMaybeGone(): void {
+    if (this.childCells !== null && this.childCells.size > 0) return;
+    if (this.status === Status.Stopping) {
+      const onStop = this.behaviour.onStop;
+      this.step(
+        () => (this.initialized && onStop !== undefined ? onStop(this, this.state) : undefined),
+        () => this.terminate(),
+        (e) => {
+          this.reportHookError('onStop', e);
+          this.terminate();
+        },
+      );
+    } else if (this.status === Status.Restarting) {
+      const { onRestart, onStop } = this.behaviour;
+      const error = this.restartError;
+      this.step(
+        () => {
+          if (!this.initialized) return undefined;
+          if (onRestart !== undefined) return onRestart(this, this.state, error);
+          return onStop?.(this, this.state);
+        },
+        () => this.completeRestart(),
+        (e) => {
+          this.reportHookError(onRestart ? 'onRestart' : 'onStop', e);
+          this.completeRestart();
+        },
+      );
+    }
+  }
+
+  private completeRestart(): void {
+    if (this.status !== Status.Restarting) return;
+    this.restartError = undefined;
+    this.state = undefined;
+    this.initialized = false;
+    this.restartCount++;
+    this.status = Status.Starting;
+    this.start();
+  }
+
+  private terminate(): void {
+    if (this.status === Status.Stopped) return;
+    this.status = Status.Stopped;
+    const sys = this.system;
+    sys.unregister(this);
+    this.sys = null;
+    const shutdown = sys.isShutdown;
+    this.mailbox?.drain((message, reply) => {
+      sys.deadLetter(this.address, message, shutdown ? 'shutdown' : 'stopped');
+      (reply as ReplyTarget | undefined)?.fail(this.stoppedError());
+    });
+    this.mailbox = null;
+    if (this.watching !== null) {
+      for (const t of this.watching) t.watchers?.delete(this);
+      this.watching = null;
+    }
+    if (this.watchers !== null) {
+      for (const [w, custom] of this.watchers) {
+        w.watching?.delete(this);
+        w.enqueue(custom ?? this.terminatedMessage(this.stopReason), undefined);
+      }
+      this.watchers = null;
+    }
+    if (this.parentCell !== null) {
+      this.parentCell.sendSystem({ k: Sys.ChildTerminated, child: this, reason: this.stopReason, self: this.stopSelf });
+    }
+    if (sys.events.listensTo('lifecycle')) {
+      sys.events.publish({ kind: 'lifecycle', actor: this.address, behaviour: this.behaviour.name, phase: 'stopped' });
+    }
+    const waiters = this.terminationWaiters;
+    this.terminationWaiters = null;
+    if (waiters !== null) for (const w of waiters) w();
+  }
+
+  private terminatedMessage(reason: TerminationReason): Terminated {
+    return { type: 'troupe.terminated', actor: this.ref, reason };
+  }
+
+  private stoppedError(): Error {
+    return this.system.isShutdown
+      ? new SystemShutdownError(this.system.name, `${this.address} was stopped by the shutdown`)
+      : new ActorStoppedError(this.address);
+  }
+
+  private reportHookError(where: string, e: unknown): void {
+    this.system.events.publish({ kind: 'error', actor: this.address, where, error: serializeError(e) });
+  }
+
+  // ---- Introspection ------------------------------------------------------------------------
+
+  isTerminated(): boolean {
+    return this.status === Status.Stopped;
+  }
+
+  get mailboxSize(): number {
+    return this.mailbox === null ? 0 : this.mailbox.size;
+  }
+}
+
+function resolveBehaviour(sys: SystemInternals, b: Behaviour | string): Behaviour {
+  if (typeof b === 'string') return sys.catalog.require(b);
+  if (!isBehaviour(b)) {
+    throw new InvalidOptionsError(
+      'spawn() takes a behaviour made by defineActor() (or fromXState()), or the catalog name of one',
+    );
+  }
+  sys.catalog.register(b);
+  return b;
+}
+
+interface CheckedSpawnOptions {
+  readonly name: string | undefined;
+  readonly mailbox: Required<MailboxOptions>;
+  readonly restart: RestartType;
+}
+
+function checkSpawnOptions(options: SpawnOptions | undefined): CheckedSpawnOptions {
+  if (options === undefined) return { name: undefined, mailbox: UNBOUNDED, restart: 'transient' };
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionsError('spawn() options must be an object such as { name, mailbox, restart }');
+  }
+  for (const k of Object.keys(options)) {
+    if (!SPAWN_KEYS.has(k)) {
+      throw new InvalidOptionsError(`unknown spawn option '${k}'; the options are: ${[...SPAWN_KEYS].join(', ')}`);
+    }
+  }
+  const restart = options.restart ?? 'transient';
+  if (!RESTART_TYPES.has(restart)) {
+    throw new InvalidOptionsError(`spawn option restart must be 'permanent', 'transient' or 'temporary', got ${String(restart)}`);
+  }
+  return { name: options.name, mailbox: checkMailbox(options.mailbox), restart };
+}
+
+function checkMailbox(m: MailboxOptions | undefined): Required<MailboxOptions> {
+  if (m === undefined) return UNBOUNDED;
+  const capacity = m.capacity ?? Number.POSITIVE_INFINITY;
+  if (capacity !== Number.POSITIVE_INFINITY && (!Number.isInteger(capacity) || capacity < 1)) {
+    throw new InvalidOptionsError(`mailbox.capacity must be a whole number ≥ 1 (or Infinity), got ${String(m.capacity)}`);
+  }
+  const overflow = m.overflow ?? 'dropNewest';
+  if (!POLICIES.has(overflow)) {
+    throw new InvalidOptionsError(
+      `mailbox.overflow must be 'dropNewest', 'dropOldest' or 'reject', got ${String(m.overflow)}`,
+    );
+  }
+  return capacity === Number.POSITIVE_INFINITY ? UNBOUNDED : { capacity, overflow };
+}

@@ -1,0 +1,58 @@
+/**
+ * The one handle to an actor, wherever it runs. Code that holds an `ActorRef` cannot tell
+ * whether the actor lives in this thread, in a worker thread or on a remote node.
+ */
+
+/** Options of {@link ActorRef.ask}. */
+export interface AskOptions {
+  /** How long to wait for the reply before rejecting with `AskTimeoutError`. Default: the system's `askTimeoutMs` (5000). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A reference to an actor that accepts messages of type `Msg` and answers asks with `Reply`.
+ *
+ * @example
+ * ```ts
+ * const counter = system.spawn(Counter, 0);
+ * counter.tell({ type: 'inc' });
+ * const n = await counter.ask({ type: 'get' }, { timeoutMs: 1000 });
+ * ```
+ */
+export interface ActorRef<Msg = any, Reply = unknown> {
+  /** The actor's address, `troupe://<system>/<node>/<path>`; stable for the actor's lifetime. */
+  readonly address: string;
+  /** The last segment of the actor's path (its name among its siblings). */
+  readonly name: string;
+  /**
+   * Send a message without waiting (fire-and-forget). Messages from one sender to one actor
+   * arrive in the order they were sent. A message to a stopped actor becomes a dead letter.
+   */
+  tell(message: Msg): void;
+  /**
+   * Send a message and wait for the actor to `ctx.reply()`. Rejects with `AskTimeoutError`
+   * after `timeoutMs`, at once with `ActorStoppedError` if the actor has stopped, and with
+   * `ActorFailedError` if the actor fails while processing this message.
+   */
+  ask(message: Msg, options?: AskOptions): Promise<Reply>;
+  /** Refs are serializable: inside a message they cross threads and nodes as `{ $ref: address }`. */
+  toJSON(): { $ref: string };
+}
+
+/**
+ * True if `value` is an {@link ActorRef} (of any placement).
+ *
+ * @example
+ * ```ts
+ * if (isActorRef(msg.replyTo)) msg.replyTo.tell(result)
+ * ```
+ */
+export function isActorRef(value: unknown): value is ActorRef {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ActorRef).tell === 'function' &&
+    typeof (value as ActorRef).ask === 'function' &&
+    typeof (value as ActorRef).address === 'string'
+  );
+}

@@ -1,0 +1,50 @@
+/**
+ * A ref to an actor in this runtime: tell and ask go straight into the actor's mailbox.
+ * @internal
+ */
+import { ActorStoppedError, SystemShutdownError } from '../errors.js';
+import type { ActorRef, AskOptions } from './ActorRef.js';
+import type { ActorCell } from './ActorCell.js';
+import { PendingAsk } from './ask.js';
+
+export class LocalActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, Reply> {
+  constructor(
+    /** @internal */
+    readonly cell: ActorCell,
+  ) {}
+
+  get address(): string {
+    return this.cell.address;
+  }
+
+  get name(): string {
+    return this.cell.name;
+  }
+
+  tell(message: Msg): void {
+    this.cell.enqueue(message, undefined);
+  }
+
+  ask(message: Msg, options?: AskOptions): Promise<Reply> {
+    const cell = this.cell;
+    const sys = cell.system;
+    if (cell.isTerminated()) {
+      const err = sys.isShutdown
+        ? new SystemShutdownError(sys.name, `cannot ask ${cell.address}`)
+        : new ActorStoppedError(cell.address);
+      return Promise.reject(err);
+    }
+    const timeoutMs = options?.timeoutMs ?? sys.askTimeoutMs;
+    const pending = new PendingAsk(sys, sys.clock, cell.address, message, timeoutMs);
+    cell.enqueue(message, pending);
+    return pending.promise as Promise<Reply>;
+  }
+
+  toJSON(): { $ref: string } {
+    return { $ref: this.address };
+  }
+
+  toString(): string {
+    return `ActorRef(${this.address})`;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Behaviours: what an actor does, as plain data plus functions. A behaviour has a catalog name,
+ * so a runtime elsewhere (a worker thread, a remote node) can start it by name — code never
+ * travels.
+ */
+import type { MailboxOptions } from '../mailbox/Mailbox.js';
+import type { RestartType, SupervisionOptions } from '../supervision/types.js';
+import type { ActorRef } from './ActorRef.js';
+import type { ActorSystem } from '../system/ActorSystem.js';
+
+/** Brand that marks an object as a Troupe behaviour (works across copies of this module). */
+export const BEHAVIOUR: unique symbol = Symbol.for('troupe.behaviour') as never;
+
+/** What `receive` returns: the next state, `undefined` to keep the state, or a promise of either. */
+export type ReceiveResult<State> = State | undefined | void | Promise<State | undefined | void>;
+
+/**
+ * The message an actor gets when an actor it watches stops (see {@link ActorContext.watch}).
+ *
+ * @example
+ * ```ts
+ * receive(ctx, s, m) { if (isTerminated(m)) console.log(m.actor.address, m.reason) }
+ * ```
+ */
+export interface Terminated {
+  readonly type: 'troupe.terminated';
+  /** The actor that stopped. */
+  readonly actor: ActorRef;
+  /** `stopped`: stopped normally; `failed`: stopped by its supervisor after a failure; `thread-lost`/`node-lost`: its runtime died. */
+  readonly reason: TerminationReason;
+}
+
+/** Why an actor terminated. */
+export type TerminationReason = 'stopped' | 'failed' | 'thread-lost' | 'node-lost';
+
+/**
+ * True if `m` is a {@link Terminated} notification.
+ *
+ * @example
+ * ```ts
+ * if (isTerminated(m)) ctx.spawn(Worker)
+ * ```
+ */
+export function isTerminated(m: unknown): m is Terminated {
+  return typeof m === 'object' && m !== null && (m as Terminated).type === 'troupe.terminated';
+}
+
+/** Keyed timers that send a message to the actor itself; all are cancelled when it stops or restarts. */
+export interface Timers<Msg> {
+  /** Send `message` to self once after `delayMs`. A timer with the same key is replaced. */
+  once(key: string, delayMs: number, message: Msg): void;
+  /** Send `message` to self every `intervalMs`. A timer with the same key is replaced. */
+  repeat(key: string, intervalMs: number, message: Msg): void;
+  /** Cancel the timer with this key (no-op if none). */
+  cancel(key: string): void;
+  /** Cancel all timers of this actor. */
+  cancelAll(): void;
+  /** True while a timer with this key is scheduled. */
+  isActive(key: string): boolean;
+}
+
+/** Options of `spawn` (from the system or from inside an actor). */
+export interface SpawnOptions {
+  /** A name unique among the siblings; default: a generated `$…` name. Named top-level actors can be found with `system.lookup(name)`. */
+  readonly name?: string;
+  /** Bounded mailbox and overflow policy; default unbounded. */
+  readonly mailbox?: MailboxOptions;
+  /** When the supervisor restarts this child (OTP's restart type). Default `transient`. */
+  readonly restart?: RestartType;
+}
+
+/**
+ * What an actor sees while it runs: itself, its parent, the current ask, children, timers.
+ * One context per actor (not per message); it is valid for the actor's whole life.
+ */
+export interface ActorContext<Msg = any, Reply = any> {
+  /** This actor's own ref. */
+  readonly self: ActorRef<Msg, Reply>;
+  /** The supervising parent (the system's guardian for top-level actors). */
+  readonly parent: ActorRef<never>;
+  /** The actor system this actor belongs to. */
+  readonly system: ActorSystem;
+  /** This actor's path below its node, e.g. `user/farm/$3`. */
+  readonly path: string;
+  /** True while processing a message that was sent with `ask()`. */
+  readonly isAsk: boolean;
+  /** How many times this actor has been restarted by its supervisor. */
+  readonly restartCount: number;
+  /**
+   * Reply to the message being processed, which must have been sent with `ask()`; throws
+   * `ReplyOutsideAskError` for a message sent with `tell()`. The first reply wins.
+   */
+  reply(value: Reply): void;
+  /** Start a child actor supervised by this one. */
+  spawn<M, S, A, R>(behaviour: Behaviour<M, S, A, R> | string, args?: A, options?: SpawnOptions): ActorRef<M, R>;
+  /** Stop a child of this actor, or this actor itself (`ctx.stop(ctx.self)`); children stop first. */
+  stop(ref: ActorRef): void;
+  /** Watch another actor: when it terminates this actor receives `message`, or a {@link Terminated} by default. */
+  watch(ref: ActorRef, message?: Msg): void;
+  /** Stop watching an actor. */
+  unwatch(ref: ActorRef): void;
+  /** The current children, in start order. */
+  readonly children: readonly ActorRef[];
+  /** Timers that send messages to this actor. */
+  readonly timers: Timers<Msg>;
+}
+
+/**
+ * The definition of a behaviour, as passed to {@link defineActor}.
+ * `init` builds the state from the spawn arguments; `receive` returns the next state.
+ */
+export interface ActorDefinition<Msg, State, Args = void, Reply = unknown> {
+  /** The catalog name; unique within a runtime's catalog. */
+  readonly name: string;
+  /** Build the initial state (also on restart). May be async: messages wait until it resolves. Default: `undefined` state. */
+  readonly init?: (ctx: ActorContext<Msg, Reply>, args: Args) => State | Promise<State>;
+  /**
+   * Process one message and return the next state (`undefined` keeps the state). An async
+   * receive is awaited before the next message: an actor never processes two messages at once.
+   * A throw or a rejected promise is a failure that goes to the supervisor.
+   */
+  readonly receive: (ctx: ActorContext<Msg, Reply>, state: State, message: Msg) => ReceiveResult<State>;
+  /** Called when the actor stops (after its children stopped), and before a restart unless `onRestart` is given. */
+  readonly onStop?: (ctx: ActorContext<Msg, Reply>, state: State) => void | Promise<void>;
+  /** Called before a restart, with the error that caused it. */
+  readonly onRestart?: (ctx: ActorContext<Msg, Reply>, state: State, error: unknown) => void | Promise<void>;
+  /** How this actor supervises its children. */
+  readonly supervision?: SupervisionOptions;
+}
+
+/** A registered, named behaviour (the result of {@link defineActor}). */
+export interface Behaviour<Msg = any, State = any, Args = any, Reply = any> extends ActorDefinition<Msg, State, Args, Reply> {
+  readonly [BEHAVIOUR]: true;
+}
+
+/**
+ * Define a behaviour with typed messages, state, spawn arguments and ask replies.
+ *
+ * @example
+ * ```ts
+ * type Msg = { type: 'inc'; by: number } | { type: 'get' };
+ * export const Counter = defineActor<Msg, number, number, number>({
+ *   name: 'counter',
+ *   init: (_ctx, start) => start,
+ *   receive(ctx, n, m) {
+ *     if (m.type === 'inc') return n + m.by;
+ *     ctx.reply(n);
+ *   },
+ * });
+ * ```
+ */
+export function defineActor<Msg, State = undefined, Args = void, Reply = unknown>(
+  definition: ActorDefinition<Msg, State, Args, Reply>,
+): Behaviour<Msg, State, Args, Reply> {
+  if (typeof definition !== 'object' || definition === null) {
+    throw new TypeError('defineActor() takes an object: { name, init?, receive, onStop?, onRestart?, supervision? }');
+  }
+  if (typeof definition.name !== 'string' || definition.name.length === 0) {
+    throw new TypeError('defineActor(): `name` must be a non-empty string (the catalog name of the behaviour)');
+  }
+  if (typeof definition.receive !== 'function') {
+    throw new TypeError(`defineActor('${definition.name}'): \`receive\` must be a function (ctx, state, message) => state`);
+  }
+  return Object.freeze({ ...definition, [BEHAVIOUR]: true as const });
+}
+
+/**
+ * True if `value` is a behaviour made by {@link defineActor} (or an adapter such as `fromXState`).
+ *
+ * @example
+ * ```ts
+ * Object.values(await import('./behaviours.js')).filter(isBehaviour)
+ * ```
+ */
+export function isBehaviour(value: unknown): value is Behaviour {
+  return typeof value === 'object' && value !== null && (value as Behaviour)[BEHAVIOUR] === true;
+}

@@ -1,0 +1,93 @@
+/**
+ * The catalog: behaviours registered by name. Every runtime (main thread, worker thread, remote
+ * node) loads the same catalog modules; spawning elsewhere sends a name and arguments, so a
+ * runtime only ever runs behaviours from its own catalog.
+ */
+import { type Behaviour, isBehaviour } from '../actor/behaviour.js';
+import { DuplicateNameError, InvalidOptionsError, UnknownBehaviourError } from '../errors.js';
+
+/** A catalog entry given to `createActorSystem({ catalog })`: a behaviour, or a module that exports behaviours. */
+export type CatalogEntry = Behaviour | string | URL;
+
+/**
+ * Behaviours by name.
+ *
+ * @example
+ * ```ts
+ * system.catalog.register(Counter);
+ * system.catalog.names(); // ['counter']
+ * ```
+ */
+export class Catalog {
+  private readonly byName = new Map<string, Behaviour>();
+  /** Module specifiers (absolute URLs) loaded into this catalog, for other runtimes to load too. */
+  readonly modules: string[] = [];
+
+  constructor(private readonly where: string) {}
+
+  /** Register a behaviour. Registering the same behaviour twice is a no-op; a different one with the same name throws. */
+  register(behaviour: Behaviour): void {
+    if (!isBehaviour(behaviour)) {
+      throw new InvalidOptionsError('catalog.register() takes a behaviour made by defineActor() or fromXState()');
+    }
+    const existing = this.byName.get(behaviour.name);
+    if (existing !== undefined && existing !== behaviour) {
+      throw new DuplicateNameError(
+        `two different behaviours are named '${behaviour.name}' in the catalog of ${this.where}; give each a unique name`,
+      );
+    }
+    this.byName.set(behaviour.name, behaviour);
+  }
+
+  /** The behaviour with this name, or `undefined`. */
+  get(name: string): Behaviour | undefined {
+    return this.byName.get(name);
+  }
+
+  /** The behaviour with this name; throws {@link UnknownBehaviourError} naming the known ones. */
+  require(name: string): Behaviour {
+    const b = this.byName.get(name);
+    if (b === undefined) throw new UnknownBehaviourError(name, this.where, this.names());
+    return b;
+  }
+
+  /** True if a behaviour of this name is registered. */
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** All registered names, sorted. */
+  names(): string[] {
+    return [...this.byName.keys()].sort();
+  }
+
+  /**
+   * Import a catalog module and register every behaviour it exports (named exports, and a default
+   * export that is a behaviour or an array of behaviours).
+   */
+  async load(specifier: string | URL): Promise<void> {
+    const url = specifier instanceof URL ? specifier.href : specifier;
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(url)) as Record<string, unknown>;
+    } catch (cause) {
+      throw new InvalidOptionsError(
+        `could not load catalog module ${url}: ${(cause as Error)?.message ?? cause}; pass an absolute file URL, e.g. new URL('./behaviours.js', import.meta.url)`,
+        { cause },
+      );
+    }
+    let found = 0;
+    for (const value of Object.values(mod)) {
+      for (const v of Array.isArray(value) ? value : [value]) {
+        if (isBehaviour(v)) {
+          this.register(v);
+          found++;
+        }
+      }
+    }
+    if (found === 0) {
+      throw new InvalidOptionsError(`catalog module ${url} exports no behaviours; export the results of defineActor()`);
+    }
+    if (!this.modules.includes(url)) this.modules.push(url);
+  }
+}

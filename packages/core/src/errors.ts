@@ -1,0 +1,313 @@
+/**
+ * Every error a Troupe user can see. Each class sets `name`, accepts `{ cause }` and has an
+ * `is…` guard, so code can match errors that crossed a thread or network boundary by name.
+ */
+
+/** Options accepted by every Troupe error. */
+export interface TroupeErrorOptions {
+  /** The underlying error, if any. */
+  readonly cause?: unknown;
+}
+
+/**
+ * Base class of all Troupe errors.
+ *
+ * @example
+ * ```ts
+ * try { await ref.ask(msg) } catch (e) { if (e instanceof TroupeError) console.error(e.name) }
+ * ```
+ */
+export class TroupeError extends Error {
+  override readonly name: string = 'TroupeError';
+  constructor(message: string, options?: TroupeErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+function guard<T extends TroupeError>(name: string): (e: unknown) => e is T {
+  return (e: unknown): e is T =>
+    typeof e === 'object' && e !== null && (e as { name?: unknown }).name === name;
+}
+
+/**
+ * An ask got no reply within its timeout. The message names the actor and the message.
+ *
+ * @example
+ * ```ts
+ * await ref.ask({ type: 'get' }, { timeoutMs: 100 }).catch((e) => isAskTimeoutError(e) && retry());
+ * ```
+ */
+export class AskTimeoutError extends TroupeError {
+  override readonly name = 'AskTimeoutError';
+  constructor(
+    /** Address of the actor that was asked. */
+    readonly actor: string,
+    /** A short description of the message that was asked. */
+    readonly messageSummary: string,
+    /** The timeout that elapsed. */
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `ask to ${actor} timed out after ${timeoutMs} ms (message: ${messageSummary}); ` +
+        'the actor did not call ctx.reply() in time: raise { timeoutMs }, or check that its receive replies to this message',
+    );
+  }
+}
+/** True if `e` is an {@link AskTimeoutError} (also after crossing a boundary). @example `if (isAskTimeoutError(e)) retry()` */
+export const isAskTimeoutError = guard<AskTimeoutError>('AskTimeoutError');
+
+/**
+ * The target actor had stopped (or stopped before it processed the message).
+ *
+ * @example
+ * ```ts
+ * await ref.ask(msg).catch((e) => { if (isActorStoppedError(e)) respawn() });
+ * ```
+ */
+export class ActorStoppedError extends TroupeError {
+  override readonly name = 'ActorStoppedError';
+  constructor(
+    /** Address of the stopped actor. */
+    readonly actor: string,
+    detail = 'it has stopped',
+  ) {
+    super(`actor ${actor} cannot process the message: ${detail}; spawn it again or watch it to learn when it stops`);
+  }
+}
+/** True if `e` is an {@link ActorStoppedError}. @example `if (isActorStoppedError(e)) respawn()` */
+export const isActorStoppedError = guard<ActorStoppedError>('ActorStoppedError');
+
+/**
+ * The actor failed (threw or rejected) while processing the asked message. The original error
+ * is the `cause`.
+ *
+ * @example
+ * ```ts
+ * await ref.ask(msg).catch((e) => isActorFailedError(e) && console.error(e.cause));
+ * ```
+ */
+export class ActorFailedError extends TroupeError {
+  override readonly name = 'ActorFailedError';
+  constructor(
+    /** Address of the actor that failed. */
+    readonly actor: string,
+    messageSummary: string,
+    cause: unknown,
+  ) {
+    super(
+      `actor ${actor} failed while processing ${messageSummary}: ${describeCause(cause)}; its supervisor decides what happens next`,
+      { cause },
+    );
+  }
+}
+/** True if `e` is an {@link ActorFailedError}. @example `if (isActorFailedError(e)) log(e.cause)` */
+export const isActorFailedError = guard<ActorFailedError>('ActorFailedError');
+
+/**
+ * A bounded mailbox with the `reject` policy was full; the message was not enqueued.
+ *
+ * @example
+ * ```ts
+ * await ref.ask(job).catch((e) => { if (isMailboxFullError(e)) backOff() });
+ * ```
+ */
+export class MailboxFullError extends TroupeError {
+  override readonly name = 'MailboxFullError';
+  constructor(
+    /** Address of the actor whose mailbox is full. */
+    readonly actor: string,
+    /** The mailbox capacity. */
+    readonly capacity: number,
+  ) {
+    super(
+      `mailbox of ${actor} is full (capacity ${capacity}); slow down the sender, raise mailbox.capacity, or choose the dropOldest policy`,
+    );
+  }
+}
+/** True if `e` is a {@link MailboxFullError}. @example `if (isMailboxFullError(e)) backOff()` */
+export const isMailboxFullError = guard<MailboxFullError>('MailboxFullError');
+
+/**
+ * `ctx.reply()` was called while processing a message that was sent with `tell()`.
+ *
+ * @example
+ * ```ts
+ * receive(ctx, s, m) { if (ctx.isAsk) ctx.reply(s); return s }
+ * ```
+ */
+export class ReplyOutsideAskError extends TroupeError {
+  override readonly name = 'ReplyOutsideAskError';
+  constructor(actor: string, messageSummary: string) {
+    super(
+      `actor ${actor} called ctx.reply() for ${messageSummary}, which was sent with tell(), not ask(); ` +
+        'send it with ref.ask() to get a reply, or check ctx.isAsk before replying',
+    );
+  }
+}
+/** True if `e` is a {@link ReplyOutsideAskError}. @example `isReplyOutsideAskError(e)` */
+export const isReplyOutsideAskError = guard<ReplyOutsideAskError>('ReplyOutsideAskError');
+
+/**
+ * No behaviour of that name is registered in this runtime's catalog.
+ *
+ * @example
+ * ```ts
+ * try { await system.spawn('fib') } catch (e) { if (isUnknownBehaviourError(e)) console.error(e.message) }
+ * ```
+ */
+export class UnknownBehaviourError extends TroupeError {
+  override readonly name = 'UnknownBehaviourError';
+  constructor(
+    /** The name that was asked for. */
+    readonly behaviour: string,
+    where: string,
+    known: readonly string[],
+  ) {
+    super(
+      `no behaviour named '${behaviour}' in the catalog of ${where} (known: ${known.length ? known.join(', ') : 'none'}); ` +
+        'register it with defineActor({ name }) in a catalog module and list that module in createActorSystem({ catalog })',
+    );
+  }
+}
+/** True if `e` is an {@link UnknownBehaviourError}. @example `isUnknownBehaviourError(e)` */
+export const isUnknownBehaviourError = guard<UnknownBehaviourError>('UnknownBehaviourError');
+
+/**
+ * An option passed to Troupe was invalid. The message names the option and what is allowed.
+ *
+ * @example
+ * ```ts
+ * system.spawn(b, undefined, { name: 'a/b' }) // throws InvalidOptionsError: names may not contain '/'
+ * ```
+ */
+export class InvalidOptionsError extends TroupeError {
+  override readonly name = 'InvalidOptionsError';
+}
+/** True if `e` is an {@link InvalidOptionsError}. @example `isInvalidOptionsError(e)` */
+export const isInvalidOptionsError = guard<InvalidOptionsError>('InvalidOptionsError');
+
+/**
+ * The actor system has shut down (or is shutting down): the operation cannot be carried out.
+ *
+ * @example
+ * ```ts
+ * await ref.ask(m).catch((e) => isSystemShutdownError(e) && process.exit(0));
+ * ```
+ */
+export class SystemShutdownError extends TroupeError {
+  override readonly name = 'SystemShutdownError';
+  constructor(system: string, what: string) {
+    super(`actor system '${system}' is shut down: ${what}; create a new system to continue`);
+  }
+}
+/** True if `e` is a {@link SystemShutdownError}. @example `isSystemShutdownError(e)` */
+export const isSystemShutdownError = guard<SystemShutdownError>('SystemShutdownError');
+
+/**
+ * A supervisor's children restarted more than `maxRestarts` times within `withinMs`; the
+ * supervisor stopped them and failed itself with this error (the last child error is the cause).
+ *
+ * @example
+ * ```ts
+ * system.events.on('supervision', (e) => e.error.name === 'RestartIntensityError' && alert(e));
+ * ```
+ */
+export class RestartIntensityError extends TroupeError {
+  override readonly name = 'RestartIntensityError';
+  constructor(supervisor: string, maxRestarts: number, withinMs: number, cause: unknown) {
+    super(
+      `supervisor ${supervisor} exceeded its restart intensity (${maxRestarts} restarts within ${withinMs} ms) ` +
+        `after: ${describeCause(cause)}; it stopped its children and escalated. Fix the failing child or raise maxRestarts`,
+      { cause },
+    );
+  }
+}
+/** True if `e` is a {@link RestartIntensityError}. @example `isRestartIntensityError(e)` */
+export const isRestartIntensityError = guard<RestartIntensityError>('RestartIntensityError');
+
+/**
+ * A name is already taken by a sibling actor (or a different behaviour already has that name).
+ *
+ * @example
+ * ```ts
+ * system.spawn(b, args, { name: 'cache' }) // twice → DuplicateNameError
+ * ```
+ */
+export class DuplicateNameError extends TroupeError {
+  override readonly name = 'DuplicateNameError';
+}
+/** True if `e` is a {@link DuplicateNameError}. @example `isDuplicateNameError(e)` */
+export const isDuplicateNameError = guard<DuplicateNameError>('DuplicateNameError');
+
+/** An error in a form that can cross a thread or network boundary. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  readonly cause?: SerializedError;
+}
+
+/**
+ * An error revived from its serialized form (it crossed a thread or network boundary). It keeps
+ * the original `name`, `message` and `stack`, so deciders and guards can match it by name.
+ *
+ * @example
+ * ```ts
+ * const e = reviveError({ name: 'TypeError', message: 'x' }); e.name === 'TypeError'
+ * ```
+ */
+export class RemoteError extends Error {
+  override name: string;
+  constructor(serialized: SerializedError) {
+    super(
+      serialized.message,
+      serialized.cause === undefined ? undefined : { cause: reviveError(serialized.cause) },
+    );
+    this.name = serialized.name;
+    if (serialized.stack !== undefined) this.stack = serialized.stack;
+  }
+}
+
+/**
+ * Turn any thrown value into `{ name, message, stack, cause }` (causes followed to depth 8).
+ *
+ * @example
+ * ```ts
+ * port.postMessage({ error: serializeError(e) })
+ * ```
+ */
+export function serializeError(error: unknown, depth = 0): SerializedError {
+  if (error instanceof Error) {
+    const out: { name: string; message: string; stack?: string; cause?: SerializedError } = {
+      name: error.name,
+      message: error.message,
+    };
+    if (error.stack !== undefined) out.stack = error.stack;
+    if (error.cause !== undefined && depth < 8) out.cause = serializeError(error.cause, depth + 1);
+    return out;
+  }
+  return { name: 'NonError', message: describeCause(error) };
+}
+
+/**
+ * Turn a {@link SerializedError} back into an `Error` (a {@link RemoteError}).
+ *
+ * @example
+ * ```ts
+ * const err = reviveError(msg.error)
+ * ```
+ */
+export function reviveError(serialized: SerializedError): Error {
+  return new RemoteError(serialized);
+}
+
+/** @internal A one-line description of a thrown value, for error messages. */
+export function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  if (typeof cause === 'string') return cause;
+  try {
+    return JSON.stringify(cause) ?? String(cause);
+  } catch {
+    return String(cause);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * @troupe/core — location-transparent actors for TypeScript: mailboxes, supervision, timers,
+ * death watch, dead letters and an event stream.
+ *
+ * @packageDocumentation
+ */
+export { type ActorRef, type AskOptions, isActorRef } from './actor/ActorRef.js';
+export {
+  type ActorContext,
+  type ActorDefinition,
+  type Behaviour,
+  defineActor,
+  isBehaviour,
+  isTerminated,
+  type ReceiveResult,
+  type SpawnOptions,
+  type Terminated,
+  type TerminationReason,
+  type Timers,
+} from './actor/behaviour.js';
+export { type AddressParts, formatAddress, parseAddress } from './address.js';
+export { Catalog, type CatalogEntry } from './catalog/Catalog.js';
+export type { DispatcherOptions } from './dispatch/Dispatcher.js';
+export * from './errors.js';
+export type { MailboxOptions, OverflowPolicy } from './mailbox/Mailbox.js';
+export type {
+  BackoffOptions,
+  Directive,
+  RestartType,
+  StrategyName,
+  SupervisionOptions,
+} from './supervision/types.js';
+export {
+  type ActorSystem,
+  type ActorSystemOptions,
+  createActorSystem,
+  type SystemStats,
+} from './system/ActorSystem.js';
+export type { Clock } from './system/clock.js';
+export {
+  type DeadLetterEvent,
+  type DeadLetterReason,
+  type ErrorEvent,
+  EventStream,
+  type FatalEvent,
+  type LifecycleEvent,
+  type SupervisionEvent,
+  type TroupeEvent,
+  type TroupeEventKind,
+} from './system/events.js';

@@ -1,0 +1,12 @@
+/**
+ * Internals for sibling packages (transports). Not part of the public API; may change in any release.
+ * @internal
+ * @packageDocumentation
+ */
+export { ActorCell, Status } from './actor/ActorCell.js';
+export { LocalActorRef } from './actor/LocalActorRef.js';
+export { PendingAsk, type ReplyTarget, summarize } from './actor/ask.js';
+export { Dispatcher } from './dispatch/Dispatcher.js';
+export { RingBuffer } from './mailbox/RingBuffer.js';
+export { LocalActorSystem } from './system/ActorSystem.js';
+export type { SystemInternals } from './system/internals.js';

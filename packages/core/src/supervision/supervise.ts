@@ -1,0 +1,162 @@
+/**
+ * The supervisor's side of a failure: ask the decider, apply restart type and intensity, pick the
+ * affected children through the strategy, and carry out the directive. Every decision is
+ * published on the event stream.
+ * @internal
+ */
+import { type ActorCell, Status, Sys } from '../actor/ActorCell.js';
+import type { Behaviour, TerminationReason } from '../actor/behaviour.js';
+import { RestartIntensityError, serializeError } from '../errors.js';
+import { backoffDelay } from './backoff.js';
+import { recordRestart } from './intensity.js';
+import { DEFAULT_SUPERVISION, type ResolvedSupervision, resolveSupervision } from './options.js';
+import type { Directive } from './types.js';
+
+const DIRECTIVES = new Set<Directive>(['resume', 'restart', 'stop', 'escalate']);
+const resolved = new WeakMap<Behaviour, ResolvedSupervision>();
+
+/** The parent's supervision options (validated once per behaviour). */
+export function supervisionOf(parent: ActorCell): ResolvedSupervision {
+  const b = parent.behaviour;
+  if (b.supervision === undefined) return DEFAULT_SUPERVISION;
+  let r = resolved.get(b);
+  if (r === undefined) resolved.set(b, (r = resolveSupervision(b.supervision)));
+  return r;
+}
+
+function isCurrentChild(parent: ActorCell, child: ActorCell): boolean {
+  return parent.childCells?.get(child.name) === child;
+}
+
+/** A child reported a failure: decide and act. */
+export function onChildFailed(parent: ActorCell, child: ActorCell, error: unknown): void {
+  if (!isCurrentChild(parent, child) || parent.status >= Status.Restarting) return;
+  const opts = supervisionOf(parent);
+  let directive: Directive;
+  let note: string | undefined;
+  try {
+    directive = opts.decider(error);
+    if (!DIRECTIVES.has(directive)) {
+      note = `the decider returned ${String(directive)}, which is not a directive; escalating`;
+      directive = 'escalate';
+    }
+  } catch (e) {
+    note = `the decider threw (${(e as Error)?.message ?? e}); escalating`;
+    directive = 'escalate';
+  }
+  if (directive === 'restart' && child.restartType === 'temporary') {
+    directive = 'stop';
+    note = 'temporary child: never restarted';
+  }
+  if (directive === 'restart' && !withinIntensity(parent, opts)) {
+    intensityExceeded(parent, child, error, opts);
+    return;
+  }
+  const delayMs = directive === 'restart' ? nextBackoff(parent, child, opts) : undefined;
+  publish(parent, child, error, directive, note, delayMs);
+  switch (directive) {
+    case 'resume':
+      child.sendSystem({ k: Sys.Resume });
+      return;
+    case 'stop':
+      child.sendSystem({ k: Sys.Stop, reason: 'failed', self: false });
+      return;
+    case 'escalate':
+      parent.fail(error);
+      return;
+    case 'restart':
+      for (const c of opts.strategy.affected(childList(parent), child)) {
+        if (c === child) restartAfter(parent, child, error, delayMs ?? 0);
+        else if (c.restartType === 'temporary') c.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false });
+        else c.sendSystem({ k: Sys.Restart, error });
+      }
+      return;
+  }
+}
+
+/**
+ * A child terminated while the parent is running. A permanent child that stopped itself is
+ * started again (OTP semantics); every other exit is final.
+ */
+export function onChildTerminated(parent: ActorCell, child: ActorCell, _reason: TerminationReason, self: boolean): void {
+  if (!self || child.restartType !== 'permanent' || parent.status >= Status.Restarting) return;
+  const opts = supervisionOf(parent);
+  const note = 'permanent child stopped itself; started again';
+  if (!withinIntensity(parent, opts)) {
+    intensityExceeded(parent, child, new Error(`permanent child ${child.address} keeps stopping`), opts);
+    return;
+  }
+  publish(parent, child, new Error('normal exit of a permanent child'), 'restart', note, undefined);
+  for (const c of opts.strategy.affected([...childList(parent), child], child)) {
+    if (c === child) parent.respawn(child);
+    else if (c.restartType === 'temporary') c.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false });
+    else c.sendSystem({ k: Sys.Restart, error: undefined });
+  }
+}
+
+function childList(parent: ActorCell): ActorCell[] {
+  return parent.childCells === null ? [] : [...parent.childCells.values()];
+}
+
+function withinIntensity(parent: ActorCell, opts: ResolvedSupervision): boolean {
+  const log = (parent.restartLog ??= []);
+  return recordRestart(log, parent.system.clock.now(), opts.maxRestarts, opts.withinMs);
+}
+
+function nextBackoff(parent: ActorCell, child: ActorCell, opts: ResolvedSupervision): number | undefined {
+  const b = opts.backoff;
+  if (b === undefined) return undefined;
+  if (parent.system.clock.now() - child.startedAt >= b.resetAfterMs) child.backoffAttempt = 0;
+  return backoffDelay(b, child.backoffAttempt++, parent.system.random);
+}
+
+function restartAfter(parent: ActorCell, child: ActorCell, error: unknown, delayMs: number): void {
+  if (delayMs <= 0) {
+    child.sendSystem({ k: Sys.Restart, error });
+    return;
+  }
+  const clock = parent.system.clock;
+  if (child.restartTimer !== undefined) clock.clearTimeout(child.restartTimer);
+  child.restartTimer = clock.setTimeout(() => {
+    child.restartTimer = undefined;
+    child.sendSystem({ k: Sys.Restart, error });
+  }, delayMs);
+}
+
+function intensityExceeded(parent: ActorCell, child: ActorCell, error: unknown, opts: ResolvedSupervision): void {
+  publish(
+    parent,
+    child,
+    error,
+    'stop',
+    `restart intensity exceeded (${opts.maxRestarts} within ${opts.withinMs} ms): stopping all children and escalating`,
+    undefined,
+  );
+  for (const c of childList(parent).reverse()) {
+    c.sendSystem({ k: Sys.Stop, reason: c === child ? 'failed' : 'stopped', self: false });
+  }
+  parent.restartLog = null;
+  parent.fail(new RestartIntensityError(parent.address, opts.maxRestarts, opts.withinMs, error));
+}
+
+function publish(
+  parent: ActorCell,
+  child: ActorCell,
+  error: unknown,
+  directive: Directive,
+  note: string | undefined,
+  delayMs: number | undefined,
+): void {
+  const events = parent.system.events;
+  if (!events.listensTo('supervision')) return;
+  events.publish({
+    kind: 'supervision',
+    actor: child.address,
+    supervisor: parent.address,
+    error: serializeError(error),
+    directive,
+    restartCount: child.restartCount,
+    ...(note === undefined ? {} : { note }),
+    ...(delayMs === undefined ? {} : { delayMs }),
+  });
+}

@@ -1,0 +1,302 @@
+/**
+ * The actor system: the root of the actor tree in this runtime, its dispatcher, catalog, event
+ * stream and registry. `createActorSystem` is the entry point of Troupe.
+ */
+import { type ActorCell, Status, Sys } from '../actor/ActorCell.js';
+import type { ActorRef } from '../actor/ActorRef.js';
+import type { PendingAsk } from '../actor/ask.js';
+import { type Behaviour, defineActor, type SpawnOptions } from '../actor/behaviour.js';
+import { LocalActorRef } from '../actor/LocalActorRef.js';
+import { parseAddress, validateName } from '../address.js';
+import { Catalog, type CatalogEntry } from '../catalog/Catalog.js';
+import { Dispatcher, type DispatcherOptions } from '../dispatch/Dispatcher.js';
+import { InvalidOptionsError, SystemShutdownError, serializeError } from '../errors.js';
+import { resolveSupervision } from '../supervision/options.js';
+import type { SupervisionOptions } from '../supervision/types.js';
+import { type Clock, systemClock } from './clock.js';
+import { type DeadLetterReason, EventStream } from './events.js';
+import type { SystemInternals } from './internals.js';
+import { createGuardianCell } from './guardian.js';
+
+/** Options of {@link createActorSystem}. */
+export interface ActorSystemOptions {
+  /** The system's name: part of every address; systems with different names never see each other. */
+  readonly name: string;
+  /** This runtime's node id (unique per runtime). Default: generated. */
+  readonly nodeId?: string;
+  /**
+   * Behaviours, or absolute module URLs whose exported behaviours are registered. Other runtimes
+   * (worker threads, remote nodes) load the same modules.
+   */
+  readonly catalog?: readonly CatalogEntry[];
+  /** How the root guardian supervises top-level actors. Default: one-for-one, restart, 10 within 10 s. */
+  readonly supervision?: SupervisionOptions;
+  /** Called if the root guardian itself fails (e.g. its restart intensity is exceeded); the system then shuts down. */
+  readonly onFatal?: (error: unknown) => void;
+  /** Default ask timeout in ms. Default 5000. */
+  readonly askTimeoutMs?: number;
+  /** Dispatcher tuning (batch size, time slice). */
+  readonly dispatcher?: DispatcherOptions;
+  /** Time source for timers, backoff and ask timeouts; tests pass a manual clock. */
+  readonly clock?: Clock;
+  /** Random source for backoff jitter. Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** Counters and gauges of a running system. */
+export interface SystemStats {
+  /** Live actors (not counting the root guardian). */
+  readonly actors: number;
+  /** Messages processed by all actors. */
+  readonly messagesProcessed: number;
+  /** Dead letters so far. */
+  readonly deadLetters: number;
+  /** Dead letters by reason. */
+  readonly deadLettersByReason: Readonly<Record<string, number>>;
+  /** Messages waiting in all mailboxes together. */
+  readonly queuedMessages: number;
+  /** The deepest mailboxes (up to 5), deepest first. */
+  readonly deepestMailboxes: readonly { readonly actor: string; readonly depth: number }[];
+  /** Asks waiting for a reply. */
+  readonly pendingAsks: number;
+}
+
+/**
+ * A running actor system.
+ *
+ * @example
+ * ```ts
+ * const system = await createActorSystem({ name: 'shop' });
+ * const cart = system.spawn(Cart, { user: 'ann' }, { name: 'cart-ann' });
+ * await cart.ask({ type: 'add', sku: 'x1' });
+ * await system.shutdown();
+ * ```
+ */
+export interface ActorSystem {
+  /** The system's name. */
+  readonly name: string;
+  /** This runtime's node id. */
+  readonly nodeId: string;
+  /** Lifecycle, dead-letter, supervision and fatal events. */
+  readonly events: EventStream;
+  /** The behaviours this runtime can run. */
+  readonly catalog: Catalog;
+  /** Start a top-level actor (supervised by the root guardian) from a behaviour or its catalog name. */
+  spawn<M, S, A, R>(behaviour: Behaviour<M, S, A, R> | string, args?: A, options?: SpawnOptions): ActorRef<M, R>;
+  /** Stop a top-level actor (its children first); resolves once it has terminated. */
+  stop(ref: ActorRef): Promise<void>;
+  /** Find an actor by top-level name (`'cart'`), path (`'cart/items'`, `'user/cart'`) or full address. */
+  lookup<M = any, R = unknown>(nameOrPath: string): ActorRef<M, R> | undefined;
+  /** Counters: actors, messages processed, dead letters, mailbox depths. */
+  stats(): SystemStats;
+  /** Stop every actor (children before parents), reject pending asks, and release all timers. */
+  shutdown(): Promise<void>;
+  /** Resolves when the system has shut down (also after a fatal error). */
+  readonly whenTerminated: Promise<void>;
+}
+
+const OPTION_KEYS = new Set([
+  'name',
+  'nodeId',
+  'catalog',
+  'supervision',
+  'onFatal',
+  'askTimeoutMs',
+  'dispatcher',
+  'clock',
+  'random',
+]);
+
+/**
+ * Create an actor system in this runtime.
+ *
+ * @example
+ * ```ts
+ * import { createActorSystem } from '@troupe/core';
+ * const system = await createActorSystem({ name: 'demo', catalog: [new URL('./behaviours.js', import.meta.url)] });
+ * ```
+ */
+export async function createActorSystem(options: ActorSystemOptions): Promise<ActorSystem> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionsError("createActorSystem() takes an options object, e.g. { name: 'my-system' }");
+  }
+  for (const k of Object.keys(options)) {
+    if (!OPTION_KEYS.has(k)) {
+      throw new InvalidOptionsError(`unknown createActorSystem option '${k}'; the options are: ${[...OPTION_KEYS].join(', ')}`);
+    }
+  }
+  validateName(options.name, 'system name');
+  if (options.nodeId !== undefined) validateName(options.nodeId, 'nodeId');
+  if (options.askTimeoutMs !== undefined && !(options.askTimeoutMs > 0)) {
+    throw new InvalidOptionsError(`askTimeoutMs must be a number > 0, got ${String(options.askTimeoutMs)}`);
+  }
+  resolveSupervision(options.supervision);
+  const system = new LocalActorSystem(options);
+  for (const entry of options.catalog ?? []) {
+    if (typeof entry === 'string' || entry instanceof URL) await system.catalog.load(entry);
+    else system.catalog.register(entry);
+  }
+  return system;
+}
+
+let nodeCounter = 0;
+
+/** @internal */
+export class LocalActorSystem implements ActorSystem, SystemInternals {
+  readonly name: string;
+  readonly nodeId: string;
+  readonly events = new EventStream();
+  readonly catalog: Catalog;
+  readonly dispatcher: Dispatcher;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly askTimeoutMs: number;
+  readonly pendingAsks = new Set<PendingAsk>();
+  readonly whenTerminated: Promise<void>;
+  processed = 0;
+  isShutdown = false;
+  private deadLetterCount = 0;
+  private readonly deadLettersBy: Record<string, number> = {};
+  private readonly registry = new Map<string, ActorCell>();
+  private readonly guardian: ActorCell;
+  private idSeq = 0;
+  private shutdownPromise: Promise<void> | undefined;
+  private resolveTerminated!: () => void;
+  private readonly onFatal: ((error: unknown) => void) | undefined;
+
+  constructor(options: ActorSystemOptions) {
+    this.name = options.name;
+    this.nodeId = options.nodeId ?? `n${process.pid.toString(36)}${(nodeCounter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    this.catalog = new Catalog(`node ${this.nodeId}`);
+    this.dispatcher = new Dispatcher(options.dispatcher);
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.askTimeoutMs = options.askTimeoutMs ?? 5000;
+    this.onFatal = options.onFatal;
+    this.whenTerminated = new Promise((r) => {
+      this.resolveTerminated = r;
+    });
+    const guardianBehaviour = defineActor<unknown, undefined>({
+      name: 'troupe.guardian',
+      receive: () => undefined,
+      ...(options.supervision === undefined ? {} : { supervision: options.supervision }),
+    });
+    this.guardian = createGuardianCell(this, guardianBehaviour);
+  }
+
+  nextId(): string {
+    return (this.idSeq++).toString(36);
+  }
+
+  register(cell: ActorCell): void {
+    this.registry.set(cell.path, cell);
+  }
+
+  unregister(cell: ActorCell): void {
+    if (this.registry.get(cell.path) === cell) this.registry.delete(cell.path);
+  }
+
+  deadLetter(recipient: string, message: unknown, reason: DeadLetterReason, sender?: string): void {
+    this.deadLetterCount++;
+    this.deadLettersBy[reason] = (this.deadLettersBy[reason] ?? 0) + 1;
+    if (this.events.listensTo('dead-letter')) {
+      this.events.publish({
+        kind: 'dead-letter',
+        recipient,
+        message,
+        reason,
+        ...(sender === undefined ? {} : { sender }),
+      });
+    }
+  }
+
+  fatal(error: unknown): void {
+    this.events.publish({ kind: 'fatal', error: serializeError(error) });
+    try {
+      this.onFatal?.(error);
+    } catch (e) {
+      console.error('[troupe] onFatal threw:', e);
+    }
+    if (this.onFatal === undefined) {
+      console.error(`[troupe] system '${this.name}' stops after a fatal error in its root guardian:`, error);
+    }
+    void this.shutdown();
+  }
+
+  spawn<M, S, A, R>(behaviour: Behaviour<M, S, A, R> | string, args?: A, options?: SpawnOptions): ActorRef<M, R> {
+    if (this.isShutdown) throw new SystemShutdownError(this.name, 'cannot spawn new actors');
+    return this.guardian.spawnChild(behaviour as Behaviour | string, args, options) as ActorRef<M, R>;
+  }
+
+  stop(ref: ActorRef): Promise<void> {
+    const cell = ref instanceof LocalActorRef ? ref.cell : undefined;
+    if (cell === undefined || cell.system !== this) {
+      return Promise.reject(new InvalidOptionsError(`system.stop(${String(ref?.address)}): not an actor of this system`));
+    }
+    if (cell.parentCell !== this.guardian) {
+      return Promise.reject(
+        new InvalidOptionsError(
+          `system.stop(${cell.address}): only top-level actors can be stopped from outside; its parent stops it with ctx.stop(ref)`,
+        ),
+      );
+    }
+    return this.whenStopped(cell, () => cell.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false }));
+  }
+
+  private whenStopped(cell: ActorCell, start: () => void): Promise<void> {
+    if (cell.status === Status.Stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      (cell.terminationWaiters ??= []).push(resolve);
+      start();
+    });
+  }
+
+  lookup<M = any, R = unknown>(nameOrPath: string): ActorRef<M, R> | undefined {
+    if (typeof nameOrPath !== 'string' || nameOrPath.length === 0) return undefined;
+    let path = nameOrPath;
+    if (path.startsWith('troupe://')) {
+      const a = parseAddress(path);
+      if (a === undefined || a.system !== this.name || a.node !== this.nodeId) return undefined;
+      path = a.path;
+    } else if (!path.startsWith('user/')) {
+      path = `user/${path.replace(/^\/+/, '')}`;
+    }
+    return this.registry.get(path)?.ref as ActorRef<M, R> | undefined;
+  }
+
+  stats(): SystemStats {
+    let queued = 0;
+    const deepest: { actor: string; depth: number }[] = [];
+    for (const cell of this.registry.values()) {
+      const depth = cell.mailboxSize;
+      if (depth === 0) continue;
+      queued += depth;
+      if (deepest.length < 5 || depth > deepest[deepest.length - 1]!.depth) {
+        deepest.push({ actor: cell.address, depth });
+        deepest.sort((a, b) => b.depth - a.depth);
+        if (deepest.length > 5) deepest.pop();
+      }
+    }
+    return {
+      actors: this.registry.size - (this.registry.get('user') === this.guardian ? 1 : 0),
+      messagesProcessed: this.processed,
+      deadLetters: this.deadLetterCount,
+      deadLettersByReason: { ...this.deadLettersBy },
+      queuedMessages: queued,
+      deepestMailboxes: deepest,
+      pendingAsks: this.pendingAsks.size,
+    };
+  }
+
+  shutdown(): Promise<void> {
+    if (this.shutdownPromise !== undefined) return this.shutdownPromise;
+    this.isShutdown = true;
+    this.shutdownPromise = this.whenStopped(this.guardian, () =>
+      this.guardian.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false }),
+    ).then(() => {
+      for (const ask of [...this.pendingAsks]) ask.fail(new SystemShutdownError(this.name, 'the ask was still waiting'));
+      this.resolveTerminated();
+    });
+    return this.shutdownPromise;
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * The source of time for actor timers, restart backoff and intensity windows. Tests pass a
+ * manual clock (see `@troupe/core/testing`) to check delays without waiting.
+ */
+
+/** A clock: the current time and one-shot timers. */
+export interface Clock {
+  /** Milliseconds since an arbitrary origin. */
+  now(): number;
+  /** Run `fn` after `ms` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
+  setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancel a timer made by {@link Clock.setTimeout}. */
+  clearTimeout(handle: unknown): void;
+}
+
+/** @internal The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};

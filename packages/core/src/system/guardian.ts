@@ -1,0 +1,18 @@
+/**
+ * The root guardian: parent of every top-level actor. Its supervision options come from
+ * `createActorSystem({ supervision })`; if it fails itself, the system's fatal policy applies.
+ * @internal
+ */
+import { ActorCell, Status } from '../actor/ActorCell.js';
+import type { Behaviour } from '../actor/behaviour.js';
+import type { SystemInternals } from './internals.js';
+
+const GUARDIAN_MAILBOX = { capacity: Number.POSITIVE_INFINITY, overflow: 'dropNewest' } as const;
+
+export function createGuardianCell(system: SystemInternals, behaviour: Behaviour): ActorCell {
+  const cell = new ActorCell(system, null, behaviour, undefined, 'user', 'user', GUARDIAN_MAILBOX, 'permanent');
+  system.register(cell);
+  // The guardian has no init work: it is running from the start.
+  cell.status = Status.Running;
+  return cell;
+}

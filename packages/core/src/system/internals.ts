@@ -1,0 +1,27 @@
+/**
+ * What an actor cell needs from its system. Kept as an interface so cells do not depend on the
+ * whole system class.
+ * @internal
+ */
+import type { ActorCell } from '../actor/ActorCell.js';
+import type { AskRegistry } from '../actor/ask.js';
+import type { Dispatcher } from '../dispatch/Dispatcher.js';
+import type { ActorSystem } from './ActorSystem.js';
+import type { Clock } from './clock.js';
+import type { DeadLetterReason } from './events.js';
+
+export interface SystemInternals extends ActorSystem, AskRegistry {
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly dispatcher: Dispatcher;
+  readonly askTimeoutMs: number;
+  readonly isShutdown: boolean;
+  /** Messages processed, all actors together. */
+  processed: number;
+  nextId(): string;
+  register(cell: ActorCell): void;
+  unregister(cell: ActorCell): void;
+  deadLetter(recipient: string, message: unknown, reason: DeadLetterReason, sender?: string): void;
+  /** The root guardian failed. */
+  fatal(error: unknown): void;
+}
