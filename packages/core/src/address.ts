@@ -59,7 +59,13 @@ export function parseAddress(address: string): AddressParts | undefined {
  * @internal
  */
 export function validateName(name: unknown, what: string): string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 200 || !NAME_RE.test(name) || name[0] === '$') {
+  if (
+    typeof name !== 'string' ||
+    name.length === 0 ||
+    name.length > 200 ||
+    !NAME_RE.test(name) ||
+    name[0] === '$'
+  ) {
     throw new InvalidOptionsError(
       `${what} ${JSON.stringify(name)} is not valid: use 1–200 letters, digits, '_', '-', '.' or '~' ` +
         "(no '/', and no leading '$', which is reserved for generated names)",

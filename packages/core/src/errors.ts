@@ -71,7 +71,9 @@ export class ActorStoppedError extends TroupeError {
     readonly actor: string,
     detail = 'it has stopped',
   ) {
-    super(`actor ${actor} cannot process the message: ${detail}; spawn it again or watch it to learn when it stops`);
+    super(
+      `actor ${actor} cannot process the message: ${detail}; spawn it again or watch it to learn when it stops`,
+    );
   }
 }
 /** True if `e` is an {@link ActorStoppedError}. @example `if (isActorStoppedError(e)) respawn()` */

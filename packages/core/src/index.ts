@@ -41,6 +41,7 @@ export {
   type DeadLetterEvent,
   type DeadLetterReason,
   type ErrorEvent,
+  type EventOf,
   EventStream,
   type FatalEvent,
   type LifecycleEvent,

@@ -4,8 +4,8 @@
  * @packageDocumentation
  */
 export { ActorCell, Status } from './actor/ActorCell.js';
-export { LocalActorRef } from './actor/LocalActorRef.js';
 export { PendingAsk, type ReplyTarget, summarize } from './actor/ask.js';
+export { LocalActorRef } from './actor/LocalActorRef.js';
 export { Dispatcher } from './dispatch/Dispatcher.js';
 export { RingBuffer } from './mailbox/RingBuffer.js';
 export { LocalActorSystem } from './system/ActorSystem.js';

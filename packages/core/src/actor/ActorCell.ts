@@ -23,13 +23,20 @@ import type { SystemInternals } from '../system/internals.js';
 import type { ActorRef } from './ActorRef.js';
 import type { ReplyTarget } from './ask.js';
 import { summarize } from './ask.js';
-import type { ActorContext, Behaviour, SpawnOptions, Terminated, TerminationReason, Timers } from './behaviour.js';
+import type {
+  ActorContext,
+  Behaviour,
+  SpawnOptions,
+  Terminated,
+  TerminationReason,
+  Timers,
+} from './behaviour.js';
 import { isBehaviour } from './behaviour.js';
 import { LocalActorRef } from './LocalActorRef.js';
 import { ActorTimers } from './Timers.js';
 
 /** Lifecycle status of a cell. Order matters: comparisons such as `>= Stopping` are used. */
-export const enum Status {
+export enum Status {
   Starting = 0,
   Running = 1,
   Suspended = 2,
@@ -38,7 +45,7 @@ export const enum Status {
   Stopped = 5,
 }
 
-export const enum Sys {
+export enum Sys {
   Start = 0,
   Resume = 1,
   Restart = 2,
@@ -123,7 +130,11 @@ export class ActorCell implements ActorContext, Runnable {
   }
 
   get address(): string {
-    return (this.addressCache ??= formatAddress({ system: this.system.name, node: this.system.nodeId, path: this.path }));
+    return (this.addressCache ??= formatAddress({
+      system: this.system.name,
+      node: this.system.nodeId,
+      path: this.path,
+    }));
   }
 
   get isAsk(): boolean {
@@ -144,7 +155,11 @@ export class ActorCell implements ActorContext, Runnable {
     r.reply(value);
   }
 
-  spawn<M, S, A, R>(behaviour: Behaviour<M, S, A, R> | string, args?: A, options?: SpawnOptions): ActorRef<M, R> {
+  spawn<M, S, A, R>(
+    behaviour: Behaviour<M, S, A, R> | string,
+    args?: A,
+    options?: SpawnOptions,
+  ): ActorRef<M, R> {
     return this.spawnChild(behaviour, args, options) as ActorRef<M, R>;
   }
 
@@ -185,7 +200,11 @@ export class ActorCell implements ActorContext, Runnable {
 
   // ---- Spawning -----------------------------------------------------------------------------
 
-  spawnChild(behaviourOrName: Behaviour | string, args: unknown, options: SpawnOptions | undefined): ActorRef {
+  spawnChild(
+    behaviourOrName: Behaviour | string,
+    args: unknown,
+    options: SpawnOptions | undefined,
+  ): ActorRef {
     const sys = this.system;
     if (sys.isShutdown) throw new SystemShutdownError(sys.name, 'cannot spawn new actors');
     if (this.status >= Status.Stopping) {
@@ -200,7 +219,16 @@ export class ActorCell implements ActorContext, Runnable {
         `an actor named '${name}' already exists under ${this.path}; choose another name or stop the existing actor first`,
       );
     }
-    const cell = new ActorCell(sys, this, behaviour, args, name, `${this.path}/${name}`, opts.mailbox, opts.restart);
+    const cell = new ActorCell(
+      sys,
+      this,
+      behaviour,
+      args,
+      name,
+      `${this.path}/${name}`,
+      opts.mailbox,
+      opts.restart,
+    );
     children.set(name, cell);
     sys.register(cell);
     cell.sendSystem(START);
@@ -238,7 +266,8 @@ export class ActorCell implements ActorContext, Runnable {
     const mb = (this.mailbox ??= new Mailbox(this.mailboxOptions.capacity, this.mailboxOptions.overflow));
     const outcome = mb.offer(message, reply);
     if (outcome !== Offer.Accepted) this.overflowed(outcome, mb, message, reply);
-    if (!this.scheduled && !this.busy && this.status === Status.Running) this.system.dispatcher.schedule(this);
+    if (!this.scheduled && !this.busy && this.status === Status.Running)
+      this.system.dispatcher.schedule(this);
   }
 
   private overflowed(outcome: Offer, mb: Mailbox, message: unknown, reply: ReplyTarget | undefined): void {
@@ -288,7 +317,10 @@ export class ActorCell implements ActorContext, Runnable {
       if (result !== undefined) {
         if (result instanceof Promise) {
           this.busy = true;
-          result.then((this.asyncDone ??= (v) => this.asyncReceiveDone(v)), (this.asyncFail ??= (e) => this.asyncReceiveFailed(e)));
+          result.then(
+            (this.asyncDone ??= (v) => this.asyncReceiveDone(v)),
+            (this.asyncFail ??= (e) => this.asyncReceiveFailed(e)),
+          );
           return;
         }
         this.state = result;
@@ -513,10 +545,20 @@ export class ActorCell implements ActorContext, Runnable {
       this.watchers = null;
     }
     if (this.parentCell !== null) {
-      this.parentCell.sendSystem({ k: Sys.ChildTerminated, child: this, reason: this.stopReason, self: this.stopSelf });
+      this.parentCell.sendSystem({
+        k: Sys.ChildTerminated,
+        child: this,
+        reason: this.stopReason,
+        self: this.stopSelf,
+      });
     }
     if (sys.events.listensTo('lifecycle')) {
-      sys.events.publish({ kind: 'lifecycle', actor: this.address, behaviour: this.behaviour.name, phase: 'stopped' });
+      sys.events.publish({
+        kind: 'lifecycle',
+        actor: this.address,
+        behaviour: this.behaviour.name,
+        phase: 'stopped',
+      });
     }
     const waiters = this.terminationWaiters;
     this.terminationWaiters = null;
@@ -572,12 +614,16 @@ function checkSpawnOptions(options: SpawnOptions | undefined): CheckedSpawnOptio
   }
   for (const k of Object.keys(options)) {
     if (!SPAWN_KEYS.has(k)) {
-      throw new InvalidOptionsError(`unknown spawn option '${k}'; the options are: ${[...SPAWN_KEYS].join(', ')}`);
+      throw new InvalidOptionsError(
+        `unknown spawn option '${k}'; the options are: ${[...SPAWN_KEYS].join(', ')}`,
+      );
     }
   }
   const restart = options.restart ?? 'transient';
   if (!RESTART_TYPES.has(restart)) {
-    throw new InvalidOptionsError(`spawn option restart must be 'permanent', 'transient' or 'temporary', got ${String(restart)}`);
+    throw new InvalidOptionsError(
+      `spawn option restart must be 'permanent', 'transient' or 'temporary', got ${String(restart)}`,
+    );
   }
   return { name: options.name, mailbox: checkMailbox(options.mailbox), restart };
 }
@@ -586,7 +632,9 @@ function checkMailbox(m: MailboxOptions | undefined): Required<MailboxOptions> {
   if (m === undefined) return UNBOUNDED;
   const capacity = m.capacity ?? Number.POSITIVE_INFINITY;
   if (capacity !== Number.POSITIVE_INFINITY && (!Number.isInteger(capacity) || capacity < 1)) {
-    throw new InvalidOptionsError(`mailbox.capacity must be a whole number ≥ 1 (or Infinity), got ${String(m.capacity)}`);
+    throw new InvalidOptionsError(
+      `mailbox.capacity must be a whole number ≥ 1 (or Infinity), got ${String(m.capacity)}`,
+    );
   }
   const overflow = m.overflow ?? 'dropNewest';
   if (!POLICIES.has(overflow)) {

@@ -3,8 +3,8 @@
  * @internal
  */
 import { ActorStoppedError, SystemShutdownError } from '../errors.js';
-import type { ActorRef, AskOptions } from './ActorRef.js';
 import type { ActorCell } from './ActorCell.js';
+import type { ActorRef, AskOptions } from './ActorRef.js';
 import { PendingAsk } from './ask.js';
 
 export class LocalActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, Reply> {

@@ -58,6 +58,8 @@ export class ActorTimers<Msg> implements Timers<Msg> {
 
 function check(ms: number, what: string): void {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    throw new InvalidOptionsError(`timers: ${what} must be a finite number of milliseconds ≥ 0, got ${String(ms)}`);
+    throw new InvalidOptionsError(
+      `timers: ${what} must be a finite number of milliseconds ≥ 0, got ${String(ms)}`,
+    );
   }
 }

@@ -5,8 +5,8 @@
  */
 import type { MailboxOptions } from '../mailbox/Mailbox.js';
 import type { RestartType, SupervisionOptions } from '../supervision/types.js';
-import type { ActorRef } from './ActorRef.js';
 import type { ActorSystem } from '../system/ActorSystem.js';
+import type { ActorRef } from './ActorRef.js';
 
 /** Brand that marks an object as a Troupe behaviour (works across copies of this module). */
 export const BEHAVIOUR: unique symbol = Symbol.for('troupe.behaviour') as never;
@@ -92,7 +92,11 @@ export interface ActorContext<Msg = any, Reply = any> {
    */
   reply(value: Reply): void;
   /** Start a child actor supervised by this one. */
-  spawn<M, S, A, R>(behaviour: Behaviour<M, S, A, R> | string, args?: A, options?: SpawnOptions): ActorRef<M, R>;
+  spawn<M, S, A, R>(
+    behaviour: Behaviour<M, S, A, R> | string,
+    args?: A,
+    options?: SpawnOptions,
+  ): ActorRef<M, R>;
   /** Stop a child of this actor, or this actor itself (`ctx.stop(ctx.self)`); children stop first. */
   stop(ref: ActorRef): void;
   /** Watch another actor: when it terminates this actor receives `message`, or a {@link Terminated} by default. */
@@ -129,7 +133,8 @@ export interface ActorDefinition<Msg, State, Args = void, Reply = unknown> {
 }
 
 /** A registered, named behaviour (the result of {@link defineActor}). */
-export interface Behaviour<Msg = any, State = any, Args = any, Reply = any> extends ActorDefinition<Msg, State, Args, Reply> {
+export interface Behaviour<Msg = any, State = any, Args = any, Reply = any>
+  extends ActorDefinition<Msg, State, Args, Reply> {
   readonly [BEHAVIOUR]: true;
 }
 
@@ -153,13 +158,19 @@ export function defineActor<Msg, State = undefined, Args = void, Reply = unknown
   definition: ActorDefinition<Msg, State, Args, Reply>,
 ): Behaviour<Msg, State, Args, Reply> {
   if (typeof definition !== 'object' || definition === null) {
-    throw new TypeError('defineActor() takes an object: { name, init?, receive, onStop?, onRestart?, supervision? }');
+    throw new TypeError(
+      'defineActor() takes an object: { name, init?, receive, onStop?, onRestart?, supervision? }',
+    );
   }
   if (typeof definition.name !== 'string' || definition.name.length === 0) {
-    throw new TypeError('defineActor(): `name` must be a non-empty string (the catalog name of the behaviour)');
+    throw new TypeError(
+      'defineActor(): `name` must be a non-empty string (the catalog name of the behaviour)',
+    );
   }
   if (typeof definition.receive !== 'function') {
-    throw new TypeError(`defineActor('${definition.name}'): \`receive\` must be a function (ctx, state, message) => state`);
+    throw new TypeError(
+      `defineActor('${definition.name}'): \`receive\` must be a function (ctx, state, message) => state`,
+    );
   }
   return Object.freeze({ ...definition, [BEHAVIOUR]: true as const });
 }

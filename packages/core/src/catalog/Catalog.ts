@@ -28,7 +28,9 @@ export class Catalog {
   /** Register a behaviour. Registering the same behaviour twice is a no-op; a different one with the same name throws. */
   register(behaviour: Behaviour): void {
     if (!isBehaviour(behaviour)) {
-      throw new InvalidOptionsError('catalog.register() takes a behaviour made by defineActor() or fromXState()');
+      throw new InvalidOptionsError(
+        'catalog.register() takes a behaviour made by defineActor() or fromXState()',
+      );
     }
     const existing = this.byName.get(behaviour.name);
     if (existing !== undefined && existing !== behaviour) {
@@ -86,7 +88,9 @@ export class Catalog {
       }
     }
     if (found === 0) {
-      throw new InvalidOptionsError(`catalog module ${url} exports no behaviours; export the results of defineActor()`);
+      throw new InvalidOptionsError(
+        `catalog module ${url} exports no behaviours; export the results of defineActor()`,
+      );
     }
     if (!this.modules.includes(url)) this.modules.push(url);
   }

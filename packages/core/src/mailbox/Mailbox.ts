@@ -24,7 +24,7 @@ export interface MailboxOptions {
 }
 
 /** @internal Outcome of {@link Mailbox.offer}. */
-export const enum Offer {
+export enum Offer {
   Accepted = 0,
   DroppedNewest = 1,
   DroppedOldest = 2,

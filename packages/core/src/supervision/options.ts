@@ -27,10 +27,19 @@ export const DEFAULT_SUPERVISION: ResolvedSupervision = resolveSupervision(undef
 /** Validate supervision options (throws {@link InvalidOptionsError}) and fill in defaults. */
 export function resolveSupervision(o: SupervisionOptions | undefined): ResolvedSupervision {
   if (o === undefined) {
-    return { strategy: oneForOne, maxRestarts: 10, withinMs: 10_000, decider: restartAlways, backoff: undefined };
+    return {
+      strategy: oneForOne,
+      maxRestarts: 10,
+      withinMs: 10_000,
+      decider: restartAlways,
+      backoff: undefined,
+    };
   }
   for (const k of Object.keys(o)) {
-    if (!KEYS.has(k)) throw new InvalidOptionsError(`unknown supervision option '${k}'; the options are: ${[...KEYS].join(', ')}`);
+    if (!KEYS.has(k))
+      throw new InvalidOptionsError(
+        `unknown supervision option '${k}'; the options are: ${[...KEYS].join(', ')}`,
+      );
   }
   const strategy = STRATEGIES[o.strategy ?? 'one-for-one'];
   if (strategy === undefined) {
@@ -41,9 +50,12 @@ export function resolveSupervision(o: SupervisionOptions | undefined): ResolvedS
   const maxRestarts = o.maxRestarts ?? 10;
   const withinMs = o.withinMs ?? 10_000;
   if (!Number.isInteger(maxRestarts) || maxRestarts < 0) {
-    throw new InvalidOptionsError(`supervision.maxRestarts must be a whole number ≥ 0, got ${String(o.maxRestarts)}`);
+    throw new InvalidOptionsError(
+      `supervision.maxRestarts must be a whole number ≥ 0, got ${String(o.maxRestarts)}`,
+    );
   }
-  if (!(withinMs > 0)) throw new InvalidOptionsError(`supervision.withinMs must be > 0, got ${String(o.withinMs)}`);
+  if (!(withinMs > 0))
+    throw new InvalidOptionsError(`supervision.withinMs must be > 0, got ${String(o.withinMs)}`);
   if (o.decider !== undefined && typeof o.decider !== 'function') {
     throw new InvalidOptionsError('supervision.decider must be a function (error) => directive');
   }
@@ -51,9 +63,12 @@ export function resolveSupervision(o: SupervisionOptions | undefined): ResolvedS
   if (o.backoff !== undefined) {
     const { minMs, maxMs, jitter = 0 } = o.backoff;
     if (!(minMs >= 0) || !(maxMs >= minMs)) {
-      throw new InvalidOptionsError(`supervision.backoff needs 0 ≤ minMs ≤ maxMs, got minMs=${minMs}, maxMs=${maxMs}`);
+      throw new InvalidOptionsError(
+        `supervision.backoff needs 0 ≤ minMs ≤ maxMs, got minMs=${minMs}, maxMs=${maxMs}`,
+      );
     }
-    if (!(jitter >= 0 && jitter <= 1)) throw new InvalidOptionsError(`supervision.backoff.jitter must be within 0–1, got ${jitter}`);
+    if (!(jitter >= 0 && jitter <= 1))
+      throw new InvalidOptionsError(`supervision.backoff.jitter must be within 0–1, got ${jitter}`);
     backoff = { minMs, maxMs, jitter, resetAfterMs: o.backoff.resetAfterMs ?? maxMs * 4 };
   }
   return { strategy, maxRestarts, withinMs, decider: o.decider ?? restartAlways, backoff };

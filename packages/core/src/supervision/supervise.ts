@@ -78,7 +78,12 @@ export function onChildFailed(parent: ActorCell, child: ActorCell, error: unknow
  * A child terminated while the parent is running. A permanent child that stopped itself is
  * started again (OTP semantics); every other exit is final.
  */
-export function onChildTerminated(parent: ActorCell, child: ActorCell, _reason: TerminationReason, self: boolean): void {
+export function onChildTerminated(
+  parent: ActorCell,
+  child: ActorCell,
+  _reason: TerminationReason,
+  self: boolean,
+): void {
   if (!self || child.restartType !== 'permanent' || parent.status >= Status.Restarting) return;
   const opts = supervisionOf(parent);
   const note = 'permanent child stopped itself; started again';
@@ -123,7 +128,12 @@ function restartAfter(parent: ActorCell, child: ActorCell, error: unknown, delay
   }, delayMs);
 }
 
-function intensityExceeded(parent: ActorCell, child: ActorCell, error: unknown, opts: ResolvedSupervision): void {
+function intensityExceeded(
+  parent: ActorCell,
+  child: ActorCell,
+  error: unknown,
+  opts: ResolvedSupervision,
+): void {
   publish(
     parent,
     child,

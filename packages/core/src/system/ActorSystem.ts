@@ -15,8 +15,8 @@ import { resolveSupervision } from '../supervision/options.js';
 import type { SupervisionOptions } from '../supervision/types.js';
 import { type Clock, systemClock } from './clock.js';
 import { type DeadLetterReason, EventStream } from './events.js';
-import type { SystemInternals } from './internals.js';
 import { createGuardianCell } from './guardian.js';
+import type { SystemInternals } from './internals.js';
 
 /** Options of {@link createActorSystem}. */
 export interface ActorSystemOptions {
@@ -82,7 +82,11 @@ export interface ActorSystem {
   /** The behaviours this runtime can run. */
   readonly catalog: Catalog;
   /** Start a top-level actor (supervised by the root guardian) from a behaviour or its catalog name. */
-  spawn<M, S, A, R>(behaviour: Behaviour<M, S, A, R> | string, args?: A, options?: SpawnOptions): ActorRef<M, R>;
+  spawn<M, S, A, R>(
+    behaviour: Behaviour<M, S, A, R> | string,
+    args?: A,
+    options?: SpawnOptions,
+  ): ActorRef<M, R>;
   /** Stop a top-level actor (its children first); resolves once it has terminated. */
   stop(ref: ActorRef): Promise<void>;
   /** Find an actor by top-level name (`'cart'`), path (`'cart/items'`, `'user/cart'`) or full address. */
@@ -122,7 +126,9 @@ export async function createActorSystem(options: ActorSystemOptions): Promise<Ac
   }
   for (const k of Object.keys(options)) {
     if (!OPTION_KEYS.has(k)) {
-      throw new InvalidOptionsError(`unknown createActorSystem option '${k}'; the options are: ${[...OPTION_KEYS].join(', ')}`);
+      throw new InvalidOptionsError(
+        `unknown createActorSystem option '${k}'; the options are: ${[...OPTION_KEYS].join(', ')}`,
+      );
     }
   }
   validateName(options.name, 'system name');
@@ -166,7 +172,9 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
 
   constructor(options: ActorSystemOptions) {
     this.name = options.name;
-    this.nodeId = options.nodeId ?? `n${process.pid.toString(36)}${(nodeCounter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    this.nodeId =
+      options.nodeId ??
+      `n${process.pid.toString(36)}${(nodeCounter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     this.catalog = new Catalog(`node ${this.nodeId}`);
     this.dispatcher = new Dispatcher(options.dispatcher);
     this.clock = options.clock ?? systemClock;
@@ -223,7 +231,11 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     void this.shutdown();
   }
 
-  spawn<M, S, A, R>(behaviour: Behaviour<M, S, A, R> | string, args?: A, options?: SpawnOptions): ActorRef<M, R> {
+  spawn<M, S, A, R>(
+    behaviour: Behaviour<M, S, A, R> | string,
+    args?: A,
+    options?: SpawnOptions,
+  ): ActorRef<M, R> {
     if (this.isShutdown) throw new SystemShutdownError(this.name, 'cannot spawn new actors');
     return this.guardian.spawnChild(behaviour as Behaviour | string, args, options) as ActorRef<M, R>;
   }
@@ -231,7 +243,9 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
   stop(ref: ActorRef): Promise<void> {
     const cell = ref instanceof LocalActorRef ? ref.cell : undefined;
     if (cell === undefined || cell.system !== this) {
-      return Promise.reject(new InvalidOptionsError(`system.stop(${String(ref?.address)}): not an actor of this system`));
+      return Promise.reject(
+        new InvalidOptionsError(`system.stop(${String(ref?.address)}): not an actor of this system`),
+      );
     }
     if (cell.parentCell !== this.guardian) {
       return Promise.reject(
@@ -294,7 +308,8 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     this.shutdownPromise = this.whenStopped(this.guardian, () =>
       this.guardian.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false }),
     ).then(() => {
-      for (const ask of [...this.pendingAsks]) ask.fail(new SystemShutdownError(this.name, 'the ask was still waiting'));
+      for (const ask of [...this.pendingAsks])
+        ask.fail(new SystemShutdownError(this.name, 'the ask was still waiting'));
       this.resolveTerminated();
     });
     return this.shutdownPromise;

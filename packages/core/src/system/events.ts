@@ -6,12 +6,7 @@ import type { SerializedError } from '../errors.js';
 import type { Directive } from '../supervision/types.js';
 
 /** Why a message became a dead letter. */
-export type DeadLetterReason =
-  | 'stopped'
-  | 'failed'
-  | 'mailbox-full'
-  | 'no-such-actor'
-  | 'shutdown';
+export type DeadLetterReason = 'stopped' | 'failed' | 'mailbox-full' | 'no-such-actor' | 'shutdown';
 
 /** A message that could not be delivered or processed. */
 export interface DeadLetterEvent {
@@ -66,7 +61,10 @@ export interface ErrorEvent {
 export type TroupeEvent = DeadLetterEvent | LifecycleEvent | SupervisionEvent | FatalEvent | ErrorEvent;
 /** The kinds of event. */
 export type TroupeEventKind = TroupeEvent['kind'];
-type EventOf<K extends TroupeEventKind | '*'> = K extends '*' ? TroupeEvent : Extract<TroupeEvent, { kind: K }>;
+/** The event type for a kind (or every event for `*`). */
+export type EventOf<K extends TroupeEventKind | '*'> = K extends '*'
+  ? TroupeEvent
+  : Extract<TroupeEvent, { kind: K }>;
 
 /**
  * Subscribe to the system's events by kind (or `'*'` for all).

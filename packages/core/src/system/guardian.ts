@@ -10,7 +10,16 @@ import type { SystemInternals } from './internals.js';
 const GUARDIAN_MAILBOX = { capacity: Number.POSITIVE_INFINITY, overflow: 'dropNewest' } as const;
 
 export function createGuardianCell(system: SystemInternals, behaviour: Behaviour): ActorCell {
-  const cell = new ActorCell(system, null, behaviour, undefined, 'user', 'user', GUARDIAN_MAILBOX, 'permanent');
+  const cell = new ActorCell(
+    system,
+    null,
+    behaviour,
+    undefined,
+    'user',
+    'user',
+    GUARDIAN_MAILBOX,
+    'permanent',
+  );
   system.register(cell);
   // The guardian has no init work: it is running from the start.
   cell.status = Status.Running;

@@ -48,7 +48,11 @@ export class ManualClock implements Clock {
     for (;;) {
       let next: Entry | undefined;
       for (const e of this.entries.values()) {
-        if (e.at <= target && (next === undefined || e.at < next.at || (e.at === next.at && e.seq < next.seq))) next = e;
+        if (
+          e.at <= target &&
+          (next === undefined || e.at < next.at || (e.at === next.at && e.seq < next.seq))
+        )
+          next = e;
       }
       if (next === undefined) break;
       this.entries.delete(next.seq);

@@ -63,7 +63,10 @@ export function createProbe<M = unknown>(system: ActorSystem, name?: string): Pr
         }
       }
       return new Promise<M>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`probe: no matching message within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`probe: no matching message within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         state.waiters.push({
           pred,
           resolve: (m) => {
