@@ -18,6 +18,7 @@ import {
 } from '../errors.js';
 import { Mailbox, type MailboxOptions, Offer } from '../mailbox/Mailbox.js';
 import { onChildFailed, onChildTerminated } from '../supervision/supervise.js';
+import { type ChildHandle, type ParentHandle, Sys, type SystemMessage } from '../supervision/handles.js';
 import type { RestartType } from '../supervision/types.js';
 import type { SystemInternals } from '../system/internals.js';
 import type { ActorRef } from './ActorRef.js';
@@ -45,35 +46,13 @@ export enum Status {
   Stopped = 5,
 }
 
-export enum Sys {
-  Start = 0,
-  Resume = 1,
-  Restart = 2,
-  Stop = 3,
-  Failed = 4,
-  ChildTerminated = 5,
-}
-
-export type SystemMessage =
-  | { readonly k: Sys.Start }
-  | { readonly k: Sys.Resume }
-  | { readonly k: Sys.Restart; readonly error: unknown }
-  | { readonly k: Sys.Stop; readonly reason: TerminationReason; readonly self: boolean }
-  | { readonly k: Sys.Failed; readonly child: ActorCell; readonly error: unknown }
-  | {
-      readonly k: Sys.ChildTerminated;
-      readonly child: ActorCell;
-      readonly reason: TerminationReason;
-      readonly self: boolean;
-    };
-
 const START: SystemMessage = { k: Sys.Start };
 const UNBOUNDED: Required<MailboxOptions> = { capacity: Number.POSITIVE_INFINITY, overflow: 'dropNewest' };
 const SPAWN_KEYS = new Set(['name', 'mailbox', 'restart']);
 const RESTART_TYPES = new Set(['permanent', 'transient', 'temporary']);
 const POLICIES = new Set(['dropNewest', 'dropOldest', 'reject']);
 
-export class ActorCell implements ActorContext, Runnable {
+export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHandle {
   scheduled = false;
   /** An async init/receive/hook is in flight: nothing else runs until it settles. */
   busy = false;
@@ -84,7 +63,7 @@ export class ActorCell implements ActorContext, Runnable {
   private mailbox: Mailbox | null = null;
   private sys: SystemMessage[] | null = null;
   /** Children by name, in start order. */
-  childCells: Map<string, ActorCell> | null = null;
+  childCells: Map<string, ChildHandle> | null = null;
   private watchers: Map<ActorCell, unknown> | null = null;
   private watching: Set<ActorCell> | null = null;
   private timersImpl: ActorTimers<unknown> | null = null;
@@ -108,7 +87,7 @@ export class ActorCell implements ActorContext, Runnable {
 
   constructor(
     readonly system: SystemInternals,
-    readonly parentCell: ActorCell | null,
+    readonly parentCell: ParentHandle | null,
     readonly behaviour: Behaviour,
     readonly args: unknown,
     readonly name: string,
@@ -164,12 +143,12 @@ export class ActorCell implements ActorContext, Runnable {
   }
 
   stop(ref: ActorRef): void {
-    const target = ref instanceof LocalActorRef ? ref.cell : undefined;
-    if (target === this) {
+    if (ref === this.ref || ref?.address === this.address) {
       this.sendSystem({ k: Sys.Stop, reason: 'stopped', self: true });
       return;
     }
-    if (target === undefined || target.parentCell !== this) {
+    const target = this.childCells?.get(ref?.name);
+    if (target === undefined || target.address !== ref.address) {
       throw new InvalidOptionsError(
         `ctx.stop(${ref.address}): an actor can stop only itself and its own children; ask the actor's parent to stop it, or send it a message`,
       );
@@ -219,40 +198,38 @@ export class ActorCell implements ActorContext, Runnable {
         `an actor named '${name}' already exists under ${this.path}; choose another name or stop the existing actor first`,
       );
     }
-    const cell = new ActorCell(
-      sys,
-      this,
-      behaviour,
-      args,
-      name,
-      `${this.path}/${name}`,
-      opts.mailbox,
-      opts.restart,
-    );
-    children.set(name, cell);
-    sys.register(cell);
-    cell.sendSystem(START);
+    const cell = new ActorCell(sys, this, behaviour, args, name, `${this.path}/${name}`, opts.mailbox, opts.restart);
+    this.adoptChild(cell);
     return cell.ref;
   }
 
-  /** Spawn a fresh incarnation of a terminated child with the same name (OTP restart of a permanent child). */
-  respawn(old: ActorCell): ActorCell {
+  /** A fresh incarnation of this (terminated) actor with the same name and arguments, under the same parent. */
+  respawn(): ChildHandle {
+    const parent = this.parentCell;
+    if (!(parent instanceof ActorCell)) throw new Error('respawn(): the parent of a local actor must be local');
     const cell = new ActorCell(
       this.system,
-      this,
-      old.behaviour,
-      old.args,
-      old.name,
-      old.path,
-      old.mailboxOptions,
-      old.restartType,
+      parent,
+      this.behaviour,
+      this.args,
+      this.name,
+      this.path,
+      this.mailboxOptions,
+      this.restartType,
     );
-    cell.restartCount = old.restartCount + 1;
-    cell.backoffAttempt = old.backoffAttempt;
-    (this.childCells ??= new Map()).set(cell.name, cell);
-    this.system.register(cell);
-    cell.sendSystem(START);
+    cell.restartCount = this.restartCount + 1;
+    cell.backoffAttempt = this.backoffAttempt;
+    parent.adoptChild(cell);
     return cell;
+  }
+
+  /** Register a new child (local cell or proxy) and start it. */
+  adoptChild(child: ChildHandle): void {
+    (this.childCells ??= new Map()).set(child.name, child);
+    if (child instanceof ActorCell) {
+      this.system.register(child);
+      child.sendSystem(START);
+    }
   }
 
   // ---- Message intake -----------------------------------------------------------------------

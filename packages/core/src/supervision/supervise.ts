@@ -4,11 +4,12 @@
  * published on the event stream.
  * @internal
  */
-import { type ActorCell, Status, Sys } from '../actor/ActorCell.js';
+import { type ActorCell, Status } from '../actor/ActorCell.js';
 import type { Behaviour, TerminationReason } from '../actor/behaviour.js';
 import { RestartIntensityError, serializeError } from '../errors.js';
 import { backoffDelay } from './backoff.js';
 import { recordRestart } from './intensity.js';
+import { type ChildHandle, Sys } from './handles.js';
 import { DEFAULT_SUPERVISION, type ResolvedSupervision, resolveSupervision } from './options.js';
 import type { Directive } from './types.js';
 
@@ -24,12 +25,12 @@ export function supervisionOf(parent: ActorCell): ResolvedSupervision {
   return r;
 }
 
-function isCurrentChild(parent: ActorCell, child: ActorCell): boolean {
+function isCurrentChild(parent: ActorCell, child: ChildHandle): boolean {
   return parent.childCells?.get(child.name) === child;
 }
 
 /** A child reported a failure: decide and act. */
-export function onChildFailed(parent: ActorCell, child: ActorCell, error: unknown): void {
+export function onChildFailed(parent: ActorCell, child: ChildHandle, error: unknown): void {
   if (!isCurrentChild(parent, child) || parent.status >= Status.Restarting) return;
   const opts = supervisionOf(parent);
   let directive: Directive;
@@ -80,7 +81,7 @@ export function onChildFailed(parent: ActorCell, child: ActorCell, error: unknow
  */
 export function onChildTerminated(
   parent: ActorCell,
-  child: ActorCell,
+  child: ChildHandle,
   _reason: TerminationReason,
   self: boolean,
 ): void {
@@ -93,13 +94,13 @@ export function onChildTerminated(
   }
   publish(parent, child, new Error('normal exit of a permanent child'), 'restart', note, undefined);
   for (const c of opts.strategy.affected([...childList(parent), child], child)) {
-    if (c === child) parent.respawn(child);
+    if (c === child) child.respawn();
     else if (c.restartType === 'temporary') c.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false });
     else c.sendSystem({ k: Sys.Restart, error: undefined });
   }
 }
 
-function childList(parent: ActorCell): ActorCell[] {
+function childList(parent: ActorCell): ChildHandle[] {
   return parent.childCells === null ? [] : [...parent.childCells.values()];
 }
 
@@ -108,14 +109,14 @@ function withinIntensity(parent: ActorCell, opts: ResolvedSupervision): boolean 
   return recordRestart(log, parent.system.clock.now(), opts.maxRestarts, opts.withinMs);
 }
 
-function nextBackoff(parent: ActorCell, child: ActorCell, opts: ResolvedSupervision): number | undefined {
+function nextBackoff(parent: ActorCell, child: ChildHandle, opts: ResolvedSupervision): number | undefined {
   const b = opts.backoff;
   if (b === undefined) return undefined;
   if (parent.system.clock.now() - child.startedAt >= b.resetAfterMs) child.backoffAttempt = 0;
   return backoffDelay(b, child.backoffAttempt++, parent.system.random);
 }
 
-function restartAfter(parent: ActorCell, child: ActorCell, error: unknown, delayMs: number): void {
+function restartAfter(parent: ActorCell, child: ChildHandle, error: unknown, delayMs: number): void {
   if (delayMs <= 0) {
     child.sendSystem({ k: Sys.Restart, error });
     return;
@@ -130,7 +131,7 @@ function restartAfter(parent: ActorCell, child: ActorCell, error: unknown, delay
 
 function intensityExceeded(
   parent: ActorCell,
-  child: ActorCell,
+  child: ChildHandle,
   error: unknown,
   opts: ResolvedSupervision,
 ): void {
@@ -151,7 +152,7 @@ function intensityExceeded(
 
 function publish(
   parent: ActorCell,
-  child: ActorCell,
+  child: ChildHandle,
   error: unknown,
   directive: Directive,
   note: string | undefined,

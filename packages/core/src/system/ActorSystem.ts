@@ -2,7 +2,8 @@
  * The actor system: the root of the actor tree in this runtime, its dispatcher, catalog, event
  * stream and registry. `createActorSystem` is the entry point of Troupe.
  */
-import { type ActorCell, Status, Sys } from '../actor/ActorCell.js';
+import { type ActorCell, Status } from '../actor/ActorCell.js';
+import { Sys } from '../supervision/handles.js';
 import type { ActorRef } from '../actor/ActorRef.js';
 import type { PendingAsk } from '../actor/ask.js';
 import { type Behaviour, defineActor, type SpawnOptions } from '../actor/behaviour.js';

@@ -1,0 +1,54 @@
+/**
+ * What a supervisor needs of a child, and a child of its parent. An actor cell is both; a proxy
+ * for an actor in another runtime (a worker thread, a remote node) implements the same
+ * interfaces, so supervision works the same across boundaries.
+ * @internal
+ */
+import type { ActorRef } from '../actor/ActorRef.js';
+import type { TerminationReason } from '../actor/behaviour.js';
+import type { RestartType } from './types.js';
+
+export enum Sys {
+  Start = 0,
+  Resume = 1,
+  Restart = 2,
+  Stop = 3,
+  Failed = 4,
+  ChildTerminated = 5,
+}
+
+export type SystemMessage =
+  | { readonly k: Sys.Start }
+  | { readonly k: Sys.Resume }
+  | { readonly k: Sys.Restart; readonly error: unknown }
+  | { readonly k: Sys.Stop; readonly reason: TerminationReason; readonly self: boolean }
+  | { readonly k: Sys.Failed; readonly child: ChildHandle; readonly error: unknown }
+  | {
+      readonly k: Sys.ChildTerminated;
+      readonly child: ChildHandle;
+      readonly reason: TerminationReason;
+      readonly self: boolean;
+    };
+
+/** A supervised child, local or in another runtime. */
+export interface ChildHandle {
+  readonly name: string;
+  readonly address: string;
+  readonly ref: ActorRef;
+  readonly restartType: RestartType;
+  restartCount: number;
+  backoffAttempt: number;
+  startedAt: number;
+  restartTimer: unknown;
+  /** Deliver a directive (Resume, Restart, Stop) to the child. */
+  sendSystem(m: SystemMessage): void;
+  /** Start a fresh incarnation with the same name and arguments (OTP restart of a permanent child that stopped). */
+  respawn(): ChildHandle;
+}
+
+/** A child's supervisor, local or in another runtime. */
+export interface ParentHandle {
+  readonly ref: ActorRef;
+  /** Deliver Failed or ChildTerminated to the parent. */
+  sendSystem(m: SystemMessage): void;
+}
