@@ -16,6 +16,8 @@ export interface AddressParts {
 
 const PREFIX = 'troupe://';
 const NAME_RE = /^[A-Za-z0-9_.~-][A-Za-z0-9_.~$-]*$/;
+/** A path segment may also be a generated name such as `$3`. */
+const SEGMENT_RE = /^[A-Za-z0-9_.~$-]+$/;
 
 /**
  * Format an address.
@@ -48,7 +50,7 @@ export function parseAddress(address: string): AddressParts | undefined {
   const system = rest.slice(0, a);
   const node = rest.slice(a + 1, b);
   const path = rest.slice(b + 1);
-  for (const seg of path.split('/')) if (!NAME_RE.test(seg)) return undefined;
+  for (const seg of path.split('/')) if (!SEGMENT_RE.test(seg)) return undefined;
   if (!NAME_RE.test(system) || !NAME_RE.test(node)) return undefined;
   return { system, node, path };
 }

@@ -313,3 +313,43 @@ export function describeCause(cause: unknown): string {
     return String(cause);
   }
 }
+
+/**
+ * The worker thread that hosted an actor died (it exited, threw outside any actor, or hit its
+ * resource limits). Its actors fail to their supervisors with this error; asks to them reject
+ * with it at once.
+ *
+ * @example
+ * ```ts
+ * supervision: { decider: (e) => (isThreadLostError(e) ? 'restart' : 'stop') }
+ * ```
+ */
+export class ThreadLostError extends TroupeError {
+  override readonly name = 'ThreadLostError';
+  constructor(
+    /** The node id of the lost thread. */
+    readonly node: string,
+    detail: string,
+  ) {
+    super(
+      `worker thread ${node} was lost (${detail}); its actors failed to their supervisors, which restart them on a live thread`,
+    );
+  }
+}
+/** True if `e` is a {@link ThreadLostError}. @example `if (isThreadLostError(e)) retry()` */
+export const isThreadLostError = guard<ThreadLostError>('ThreadLostError');
+
+/**
+ * A message could not be sent across a thread or network boundary (it holds a function or a
+ * symbol, or structured clone refused it). Raised at the sender.
+ *
+ * @example
+ * ```ts
+ * try { threadRef.tell({ cb: () => 1 }) } catch (e) { isUnserializableMessageError(e) }
+ * ```
+ */
+export class UnserializableMessageError extends TroupeError {
+  override readonly name = 'UnserializableMessageError';
+}
+/** True if `e` is an {@link UnserializableMessageError}. @example `isUnserializableMessageError(e)` */
+export const isUnserializableMessageError = guard<UnserializableMessageError>('UnserializableMessageError');

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { type ActorRef, type AskOptions, isActorRef } from './actor/ActorRef.js';
+export { type ActorRef, type AskOptions, isActorRef, type TellOptions } from './actor/ActorRef.js';
 export {
   type ActorContext,
   type ActorDefinition,
@@ -12,6 +12,7 @@ export {
   defineActor,
   isBehaviour,
   isTerminated,
+  type Placement,
   type ReceiveResult,
   type SpawnOptions,
   type Terminated,

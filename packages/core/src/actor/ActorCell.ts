@@ -17,8 +17,10 @@ import {
   serializeError,
 } from '../errors.js';
 import { Mailbox, type MailboxOptions, Offer } from '../mailbox/Mailbox.js';
-import { onChildFailed, onChildTerminated } from '../supervision/supervise.js';
+import { RemoteWatcher } from '../remote/proxies.js';
+import { RemoteActorRef } from '../remote/RemoteActorRef.js';
 import { type ChildHandle, type ParentHandle, Sys, type SystemMessage } from '../supervision/handles.js';
+import { onChildFailed, onChildTerminated } from '../supervision/supervise.js';
 import type { RestartType } from '../supervision/types.js';
 import type { SystemInternals } from '../system/internals.js';
 import type { ActorRef } from './ActorRef.js';
@@ -27,6 +29,7 @@ import { summarize } from './ask.js';
 import type {
   ActorContext,
   Behaviour,
+  Placement,
   SpawnOptions,
   Terminated,
   TerminationReason,
@@ -48,9 +51,15 @@ export enum Status {
 
 const START: SystemMessage = { k: Sys.Start };
 const UNBOUNDED: Required<MailboxOptions> = { capacity: Number.POSITIVE_INFINITY, overflow: 'dropNewest' };
-const SPAWN_KEYS = new Set(['name', 'mailbox', 'restart']);
+const SPAWN_KEYS = new Set(['name', 'mailbox', 'restart', 'placement']);
 const RESTART_TYPES = new Set(['permanent', 'transient', 'temporary']);
 const POLICIES = new Set(['dropNewest', 'dropOldest', 'reject']);
+
+/** Something notified when a watched actor terminates: a cell here, or a proxy for a watcher elsewhere. */
+export interface Watcher {
+  watching: Set<ActorCell> | null;
+  notifyTerminated(target: ActorCell, custom: unknown, reason: TerminationReason): void;
+}
 
 export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHandle {
   scheduled = false;
@@ -64,8 +73,10 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   private sys: SystemMessage[] | null = null;
   /** Children by name, in start order. */
   childCells: Map<string, ChildHandle> | null = null;
-  private watchers: Map<ActorCell, unknown> | null = null;
-  private watching: Set<ActorCell> | null = null;
+  private watchers: Map<Watcher, unknown> | null = null;
+  watching: Set<ActorCell> | null = null;
+  /** Addresses of actors in other runtimes this actor watches. */
+  remoteWatching: Set<string> | null = null;
   private timersImpl: ActorTimers<unknown> | null = null;
   private currentMessage: unknown = undefined;
   private currentReply: ReplyTarget | undefined = undefined;
@@ -159,22 +170,48 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   watch(ref: ActorRef, message?: unknown): void {
     const target = ref instanceof LocalActorRef ? ref.cell : undefined;
     if (target === undefined) {
-      throw new InvalidOptionsError(`ctx.watch(${String(ref?.address)}): not a ref of this runtime`);
+      if (ref instanceof RemoteActorRef && this.system.remote !== undefined) {
+        this.system.remote.watch(this, ref, message);
+        return;
+      }
+      throw new InvalidOptionsError(`ctx.watch(${String(ref?.address)}): not an actor ref`);
     }
     if (target === this) return;
     if (target.status === Status.Stopped) {
       this.enqueue(message ?? target.terminatedMessage(target.stopReason), undefined);
       return;
     }
-    (target.watchers ??= new Map()).set(this, message);
+    target.addWatcher(this, message);
     (this.watching ??= new Set()).add(target);
   }
 
   unwatch(ref: ActorRef): void {
     const target = ref instanceof LocalActorRef ? ref.cell : undefined;
-    if (target === undefined) return;
+    if (target === undefined) {
+      if (ref instanceof RemoteActorRef) this.system.remote?.unwatch(this, ref.address);
+      return;
+    }
     target.watchers?.delete(this);
     this.watching?.delete(target);
+  }
+
+  /** Register a watcher (a cell here, or a proxy for one elsewhere). */
+  addWatcher(w: Watcher, message: unknown): void {
+    (this.watchers ??= new Map()).set(w, message);
+  }
+
+  /** Forget a watcher in another runtime. */
+  removeRemoteWatcher(watcherAddress: string): void {
+    if (this.watchers === null) return;
+    for (const w of this.watchers.keys()) {
+      if (w instanceof RemoteWatcher && w.watcherAddress === watcherAddress) this.watchers.delete(w);
+    }
+  }
+
+  /** Called on a watcher when a watched actor terminates. */
+  notifyTerminated(target: ActorCell, custom: unknown, reason: TerminationReason): void {
+    this.watching?.delete(target);
+    this.enqueue(custom ?? target.terminatedMessage(reason), undefined);
   }
 
   // ---- Spawning -----------------------------------------------------------------------------
@@ -198,7 +235,20 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
         `an actor named '${name}' already exists under ${this.path}; choose another name or stop the existing actor first`,
       );
     }
-    const cell = new ActorCell(sys, this, behaviour, args, name, `${this.path}/${name}`, opts.mailbox, opts.restart);
+    const node = opts.placement === undefined ? undefined : sys.placementNode(opts.placement, behaviour);
+    if (node !== undefined && node !== sys.nodeId) {
+      return sys.remote!.spawn(this, node, behaviour, args, name, opts.mailbox, opts.restart).ref;
+    }
+    const cell = new ActorCell(
+      sys,
+      this,
+      behaviour,
+      args,
+      name,
+      `${this.path}/${name}`,
+      opts.mailbox,
+      opts.restart,
+    );
     this.adoptChild(cell);
     return cell.ref;
   }
@@ -206,7 +256,8 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   /** A fresh incarnation of this (terminated) actor with the same name and arguments, under the same parent. */
   respawn(): ChildHandle {
     const parent = this.parentCell;
-    if (!(parent instanceof ActorCell)) throw new Error('respawn(): the parent of a local actor must be local');
+    if (!(parent instanceof ActorCell))
+      throw new Error('respawn(): the parent of a local actor must be local');
     const cell = new ActorCell(
       this.system,
       parent,
@@ -515,12 +566,10 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
       this.watching = null;
     }
     if (this.watchers !== null) {
-      for (const [w, custom] of this.watchers) {
-        w.watching?.delete(this);
-        w.enqueue(custom ?? this.terminatedMessage(this.stopReason), undefined);
-      }
+      for (const [w, custom] of this.watchers) w.notifyTerminated(this, custom, this.stopReason);
       this.watchers = null;
     }
+    sys.remote?.cellTerminated(this);
     if (this.parentCell !== null) {
       this.parentCell.sendSystem({
         k: Sys.ChildTerminated,
@@ -542,7 +591,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
     if (waiters !== null) for (const w of waiters) w();
   }
 
-  private terminatedMessage(reason: TerminationReason): Terminated {
+  terminatedMessage(reason: TerminationReason): Terminated {
     return { type: 'troupe.terminated', actor: this.ref, reason };
   }
 
@@ -580,12 +629,14 @@ function resolveBehaviour(sys: SystemInternals, b: Behaviour | string): Behaviou
 
 interface CheckedSpawnOptions {
   readonly name: string | undefined;
+  readonly placement: Placement | undefined;
   readonly mailbox: Required<MailboxOptions>;
   readonly restart: RestartType;
 }
 
 function checkSpawnOptions(options: SpawnOptions | undefined): CheckedSpawnOptions {
-  if (options === undefined) return { name: undefined, mailbox: UNBOUNDED, restart: 'transient' };
+  if (options === undefined)
+    return { name: undefined, placement: undefined, mailbox: UNBOUNDED, restart: 'transient' };
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionsError('spawn() options must be an object such as { name, mailbox, restart }');
   }
@@ -602,7 +653,12 @@ function checkSpawnOptions(options: SpawnOptions | undefined): CheckedSpawnOptio
       `spawn option restart must be 'permanent', 'transient' or 'temporary', got ${String(restart)}`,
     );
   }
-  return { name: options.name, mailbox: checkMailbox(options.mailbox), restart };
+  return {
+    name: options.name,
+    placement: options.placement,
+    mailbox: checkMailbox(options.mailbox),
+    restart,
+  };
 }
 
 function checkMailbox(m: MailboxOptions | undefined): Required<MailboxOptions> {

@@ -2,9 +2,19 @@
  * The one handle to an actor, wherever it runs. Code that holds an `ActorRef` cannot tell
  * whether the actor lives in this thread, in a worker thread or on a remote node.
  */
+import type { Transferable } from 'node:worker_threads';
+
+/** Options of {@link ActorRef.tell}. */
+export interface TellOptions {
+  /**
+   * ArrayBuffers (or other transferables) inside the message to move to a worker thread instead
+   * of copying them; the sender must not use them afterwards. Ignored for actors in this thread.
+   */
+  readonly transfer?: readonly Transferable[];
+}
 
 /** Options of {@link ActorRef.ask}. */
-export interface AskOptions {
+export interface AskOptions extends TellOptions {
   /** How long to wait for the reply before rejecting with `AskTimeoutError`. Default: the system's `askTimeoutMs` (5000). */
   readonly timeoutMs?: number;
 }
@@ -28,7 +38,7 @@ export interface ActorRef<Msg = any, Reply = unknown> {
    * Send a message without waiting (fire-and-forget). Messages from one sender to one actor
    * arrive in the order they were sent. A message to a stopped actor becomes a dead letter.
    */
-  tell(message: Msg): void;
+  tell(message: Msg, options?: TellOptions): void;
   /**
    * Send a message and wait for the actor to `ctx.reply()`. Rejects with `AskTimeoutError`
    * after `timeoutMs`, at once with `ActorStoppedError` if the actor has stopped, and with

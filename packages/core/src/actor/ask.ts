@@ -46,6 +46,7 @@ export class PendingAsk implements ReplyTarget {
     actor: string,
     message: unknown,
     timeoutMs: number,
+    private readonly onSettle?: () => void,
   ) {
     this.promise = new Promise((res, rej) => {
       this.resolveFn = res;
@@ -74,5 +75,6 @@ export class PendingAsk implements ReplyTarget {
     this.done = true;
     this.clock.clearTimeout(this.timer);
     this.registry.pendingAsks.delete(this);
+    this.onSettle?.();
   }
 }

@@ -59,6 +59,15 @@ export interface Timers<Msg> {
   isActive(key: string): boolean;
 }
 
+/**
+ * Where `spawn` puts an actor:
+ * - `'local'` (default): in the caller's runtime (thread);
+ * - `'thread'`: on the system's pool of worker threads (round-robin);
+ * - `{ thread: i }`: on worker thread `i` (0-based);
+ * - `'main'`: on the main thread (from inside a worker thread).
+ */
+export type Placement = 'local' | 'thread' | 'main' | { readonly thread: number };
+
 /** Options of `spawn` (from the system or from inside an actor). */
 export interface SpawnOptions {
   /** A name unique among the siblings; default: a generated `$…` name. Named top-level actors can be found with `system.lookup(name)`. */
@@ -67,6 +76,8 @@ export interface SpawnOptions {
   readonly mailbox?: MailboxOptions;
   /** When the supervisor restarts this child (OTP's restart type). Default `transient`. */
   readonly restart?: RestartType;
+  /** Where the actor runs. Default `'local'`. The ref works the same in every placement. */
+  readonly placement?: Placement;
 }
 
 /**

@@ -22,6 +22,7 @@ export class Catalog {
   private readonly byName = new Map<string, Behaviour>();
   /** Module specifiers (absolute URLs) loaded into this catalog, for other runtimes to load too. */
   readonly modules: string[] = [];
+  private readonly fromModules = new Set<string>();
 
   constructor(private readonly where: string) {}
 
@@ -58,6 +59,11 @@ export class Catalog {
     return this.byName.has(name);
   }
 
+  /** True if the behaviour was loaded from a catalog module (so other runtimes can load it too). */
+  isFromModule(name: string): boolean {
+    return this.fromModules.has(name);
+  }
+
   /** All registered names, sorted. */
   names(): string[] {
     return [...this.byName.keys()].sort();
@@ -73,8 +79,15 @@ export class Catalog {
     try {
       mod = (await import(url)) as Record<string, unknown>;
     } catch (cause) {
+      const code = (cause as { code?: string })?.code;
+      const notFound =
+        code === 'ERR_MODULE_NOT_FOUND' ||
+        code === 'ERR_INVALID_URL' ||
+        code === 'ERR_UNSUPPORTED_ESM_URL_SCHEME';
       throw new InvalidOptionsError(
-        `could not load catalog module ${url}: ${(cause as Error)?.message ?? cause}; pass an absolute file URL, e.g. new URL('./behaviours.js', import.meta.url)`,
+        notFound
+          ? `could not find catalog module ${url}: ${(cause as Error).message}; pass an absolute file URL, e.g. new URL('./behaviours.js', import.meta.url)`
+          : `catalog module ${url} threw while loading: ${(cause as Error)?.name}: ${(cause as Error)?.message ?? cause}`,
         { cause },
       );
     }
@@ -83,6 +96,7 @@ export class Catalog {
       for (const v of Array.isArray(value) ? value : [value]) {
         if (isBehaviour(v)) {
           this.register(v);
+          this.fromModules.add(v.name);
           found++;
         }
       }

@@ -8,8 +8,8 @@ import { type ActorCell, Status } from '../actor/ActorCell.js';
 import type { Behaviour, TerminationReason } from '../actor/behaviour.js';
 import { RestartIntensityError, serializeError } from '../errors.js';
 import { backoffDelay } from './backoff.js';
-import { recordRestart } from './intensity.js';
 import { type ChildHandle, Sys } from './handles.js';
+import { recordRestart } from './intensity.js';
 import { DEFAULT_SUPERVISION, type ResolvedSupervision, resolveSupervision } from './options.js';
 import type { Directive } from './types.js';
 

@@ -3,17 +3,20 @@
  * stream and registry. `createActorSystem` is the entry point of Troupe.
  */
 import { type ActorCell, Status } from '../actor/ActorCell.js';
-import { Sys } from '../supervision/handles.js';
 import type { ActorRef } from '../actor/ActorRef.js';
 import type { PendingAsk } from '../actor/ask.js';
-import { type Behaviour, defineActor, type SpawnOptions } from '../actor/behaviour.js';
+import { type Behaviour, defineActor, type Placement, type SpawnOptions } from '../actor/behaviour.js';
 import { LocalActorRef } from '../actor/LocalActorRef.js';
 import { parseAddress, validateName } from '../address.js';
 import { Catalog, type CatalogEntry } from '../catalog/Catalog.js';
 import { Dispatcher, type DispatcherOptions } from '../dispatch/Dispatcher.js';
 import { InvalidOptionsError, SystemShutdownError, serializeError } from '../errors.js';
+import { RemoteRuntime } from '../remote/RemoteRuntime.js';
+import { Sys } from '../supervision/handles.js';
 import { resolveSupervision } from '../supervision/options.js';
 import type { SupervisionOptions } from '../supervision/types.js';
+import type { ThreadOptions } from '../threads/options.js';
+import { ThreadPool } from '../threads/ThreadPool.js';
 import { type Clock, systemClock } from './clock.js';
 import { type DeadLetterReason, EventStream } from './events.js';
 import { createGuardianCell } from './guardian.js';
@@ -42,6 +45,11 @@ export interface ActorSystemOptions {
   readonly clock?: Clock;
   /** Random source for backoff jitter. Default `Math.random`. */
   readonly random?: () => number;
+  /**
+   * Start a pool of worker threads for `placement: 'thread'` (`true`: one per core). Threads load
+   * the catalog modules listed in `catalog`.
+   */
+  readonly threads?: boolean | ThreadOptions;
 }
 
 /** Counters and gauges of a running system. */
@@ -110,6 +118,7 @@ const OPTION_KEYS = new Set([
   'dispatcher',
   'clock',
   'random',
+  'threads',
 ]);
 
 /**
@@ -138,12 +147,27 @@ export async function createActorSystem(options: ActorSystemOptions): Promise<Ac
     throw new InvalidOptionsError(`askTimeoutMs must be a number > 0, got ${String(options.askTimeoutMs)}`);
   }
   resolveSupervision(options.supervision);
-  const system = new LocalActorSystem(options);
+  const threads = options.threads === true ? {} : options.threads === false ? undefined : options.threads;
+  const system = new LocalActorSystem(options, undefined, threads);
   for (const entry of options.catalog ?? []) {
     if (typeof entry === 'string' || entry instanceof URL) await system.catalog.load(entry);
     else system.catalog.register(entry);
   }
+  if (threads !== undefined) {
+    try {
+      await system.startThreads(threads);
+    } catch (e) {
+      await system.shutdown();
+      throw e;
+    }
+  }
   return system;
+}
+
+/** @internal Where a runtime's peers are: set for every runtime of a system with threads. */
+export interface Topology {
+  readonly mainNode: string;
+  readonly threadNodes: readonly string[];
 }
 
 let nodeCounter = 0;
@@ -170,8 +194,13 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
   private shutdownPromise: Promise<void> | undefined;
   private resolveTerminated!: () => void;
   private readonly onFatal: ((error: unknown) => void) | undefined;
+  readonly remote: RemoteRuntime | undefined;
+  private topology: Topology | undefined;
+  private pool: ThreadPool | undefined;
+  private rr = 0;
+  private readonly shutdownTimeoutMs: number;
 
-  constructor(options: ActorSystemOptions) {
+  constructor(options: ActorSystemOptions, topology?: Topology, threads?: ThreadOptions) {
     this.name = options.name;
     this.nodeId =
       options.nodeId ??
@@ -191,6 +220,67 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
       ...(options.supervision === undefined ? {} : { supervision: options.supervision }),
     });
     this.guardian = createGuardianCell(this, guardianBehaviour);
+    this.topology = topology;
+    this.shutdownTimeoutMs = threads?.shutdownTimeoutMs ?? 5000;
+    this.remote = topology !== undefined || threads !== undefined ? new RemoteRuntime(this) : undefined;
+  }
+
+  /** @internal Start the worker-thread pool (main runtime only). */
+  async startThreads(threads: ThreadOptions): Promise<void> {
+    const remote = this.remote!;
+    const pool = new ThreadPool(
+      remote,
+      this.events,
+      {
+        system: this.name,
+        mainNode: this.nodeId,
+        catalog: [...this.catalog.modules],
+        askTimeoutMs: this.askTimeoutMs,
+      },
+      threads,
+    );
+    this.pool = pool;
+    this.topology = { mainNode: this.nodeId, threadNodes: pool.nodes };
+    await pool.start();
+  }
+
+  cellAt(path: string): ActorCell | undefined {
+    return this.registry.get(path);
+  }
+
+  placementNode(placement: Placement, behaviour: Behaviour): string | undefined {
+    if (placement === 'local') return undefined;
+    const topo = this.topology;
+    if (placement === 'main') return topo === undefined ? undefined : topo.mainNode;
+    if (topo === undefined || topo.threadNodes.length === 0) {
+      throw new InvalidOptionsError(
+        `placement ${JSON.stringify(placement)}: this system has no worker threads; create it with createActorSystem({ threads: true, catalog: [...] })`,
+      );
+    }
+    if (!this.catalog.isFromModule(behaviour.name)) {
+      throw new InvalidOptionsError(
+        `behaviour '${behaviour.name}' cannot run on a worker thread: threads load behaviours from catalog modules, and this one was registered as an object. ` +
+          "Export it from a module and list that module in createActorSystem({ catalog: [new URL('./behaviours.js', import.meta.url)] })",
+      );
+    }
+    if (placement === 'thread') {
+      const usable = this.pool?.usableNodes() ?? topo.threadNodes;
+      if (usable.length === 0)
+        throw new InvalidOptionsError('no worker thread is usable: every thread failed to start');
+      return usable[this.rr++ % usable.length];
+    }
+    if (typeof placement === 'object' && placement !== null && Number.isInteger(placement.thread)) {
+      const node = topo.threadNodes[placement.thread];
+      if (node === undefined) {
+        throw new InvalidOptionsError(
+          `placement { thread: ${placement.thread} }: threads are numbered 0 to ${topo.threadNodes.length - 1}`,
+        );
+      }
+      return node;
+    }
+    throw new InvalidOptionsError(
+      `placement must be 'local', 'thread', 'main' or { thread: i }, got ${JSON.stringify(placement)}`,
+    );
   }
 
   nextId(): string {
@@ -271,7 +361,8 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     let path = nameOrPath;
     if (path.startsWith('troupe://')) {
       const a = parseAddress(path);
-      if (a === undefined || a.system !== this.name || a.node !== this.nodeId) return undefined;
+      if (a === undefined || a.system !== this.name) return undefined;
+      if (a.node !== this.nodeId) return this.remote?.resolve(path) as ActorRef<M, R> | undefined;
       path = a.path;
     } else if (!path.startsWith('user/')) {
       path = `user/${path.replace(/^\/+/, '')}`;
@@ -306,9 +397,21 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
   shutdown(): Promise<void> {
     if (this.shutdownPromise !== undefined) return this.shutdownPromise;
     this.isShutdown = true;
-    this.shutdownPromise = this.whenStopped(this.guardian, () =>
+    const stopped = this.whenStopped(this.guardian, () =>
       this.guardian.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false }),
-    ).then(() => {
+    );
+    const pool = this.pool;
+    let stopTimer: NodeJS.Timeout | undefined;
+    if (pool !== undefined) {
+      // Thread actors busy computing may not stop in time: end their threads.
+      stopTimer = setTimeout(() => {
+        pool.terminateAll();
+      }, this.shutdownTimeoutMs);
+    }
+    this.shutdownPromise = stopped.then(async () => {
+      clearTimeout(stopTimer);
+      await pool?.close();
+      this.remote?.rejectAll(new SystemShutdownError(this.name, 'the ask was still waiting'));
       for (const ask of [...this.pendingAsks])
         ask.fail(new SystemShutdownError(this.name, 'the ask was still waiting'));
       this.resolveTerminated();

@@ -5,8 +5,19 @@
 import type { SerializedError } from '../errors.js';
 import type { Directive } from '../supervision/types.js';
 
-/** Why a message became a dead letter. */
-export type DeadLetterReason = 'stopped' | 'failed' | 'mailbox-full' | 'no-such-actor' | 'shutdown';
+/**
+ * Why a message became a dead letter: its actor had `stopped`, it `failed` on it, the mailbox was
+ * full, no actor lives at the address, the system shut down, it arrived `malformed` from another
+ * runtime, or it could not be cloned (`unserializable`).
+ */
+export type DeadLetterReason =
+  | 'stopped'
+  | 'failed'
+  | 'mailbox-full'
+  | 'no-such-actor'
+  | 'shutdown'
+  | 'malformed'
+  | 'unserializable';
 
 /** A message that could not be delivered or processed. */
 export interface DeadLetterEvent {

@@ -5,7 +5,9 @@
  */
 import type { ActorCell } from '../actor/ActorCell.js';
 import type { AskRegistry } from '../actor/ask.js';
+import type { Behaviour, Placement } from '../actor/behaviour.js';
 import type { Dispatcher } from '../dispatch/Dispatcher.js';
+import type { RemoteRuntime } from '../remote/RemoteRuntime.js';
 import type { ActorSystem } from './ActorSystem.js';
 import type { Clock } from './clock.js';
 import type { DeadLetterReason } from './events.js';
@@ -22,6 +24,10 @@ export interface SystemInternals extends ActorSystem, AskRegistry {
   register(cell: ActorCell): void;
   unregister(cell: ActorCell): void;
   deadLetter(recipient: string, message: unknown, reason: DeadLetterReason, sender?: string): void;
+  /** The remote layer, when this runtime talks to others (worker threads, nodes). */
+  readonly remote: RemoteRuntime | undefined;
+  /** The node a placement resolves to (`undefined`: this runtime); throws a clear error if impossible. */
+  placementNode(placement: Placement, behaviour: Behaviour): string | undefined;
   /** The root guardian failed. */
   fatal(error: unknown): void;
 }

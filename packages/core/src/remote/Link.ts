@@ -1,0 +1,94 @@
+/**
+ * A link to one other runtime: an outbound queue of records, flushed as one batch per tick
+ * (a microtask after the first record), so a burst of tells costs one `postMessage`. Until a
+ * port is attached (the peer is starting), records wait in the queue.
+ * @internal
+ */
+import type { Transferable } from 'node:worker_threads';
+
+/** Something that carries batches to the peer: a worker, a MessagePort, a NATS subject. */
+export interface Port {
+  post(batch: unknown[], transfer: Transferable[] | undefined): void;
+}
+
+/** A burst larger than this is posted in pieces, so the receiver starts while the sender goes on. */
+const MAX_BATCH_SLOTS = 3 * 512;
+
+export class Link {
+  private port: Port | null = null;
+  private out: unknown[] = [];
+  private transfer: Transferable[] | undefined;
+  private scheduled = false;
+  private readonly flushFn = () => this.flush();
+  /** False once the peer is gone for good: records are refused. */
+  open = true;
+
+  constructor(
+    readonly node: string,
+    /** Called with a batch that could not be posted as a whole (e.g. a DataCloneError). */
+    private readonly onPostError: (batch: unknown[], error: unknown) => void,
+  ) {}
+
+  get connected(): boolean {
+    return this.port !== null;
+  }
+
+  attach(port: Port): void {
+    this.port = port;
+    if (this.out.length > 0) this.schedule();
+  }
+
+  /** The peer died: forget the port and drop what was queued for it. */
+  detach(): void {
+    this.port = null;
+    this.out = [];
+    this.transfer = undefined;
+  }
+
+  push2(a: unknown, b: unknown): void {
+    this.out.push(a, b);
+    this.schedule();
+  }
+
+  push3(a: unknown, b: unknown, c: unknown): void {
+    const out = this.out;
+    out.push(a, b, c);
+    if (out.length >= MAX_BATCH_SLOTS && this.port !== null) this.flush();
+    else this.schedule();
+  }
+
+  push4(a: unknown, b: unknown, c: unknown, d: unknown): void {
+    this.out.push(a, b, c, d);
+    this.schedule();
+  }
+
+  addTransfer(list: readonly Transferable[]): void {
+    (this.transfer ??= []).push(...list);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.port === null) return;
+    this.scheduled = true;
+    queueMicrotask(this.flushFn);
+  }
+
+  /** Post a batch now, bypassing the queue (used to retry records one by one). Throws on failure. */
+  postRaw(batch: unknown[]): void {
+    this.port?.post(batch, undefined);
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const port = this.port;
+    if (port === null || this.out.length === 0) return;
+    const batch = this.out;
+    const transfer = this.transfer;
+    this.out = [];
+    this.transfer = undefined;
+    try {
+      port.post(batch, transfer);
+    } catch (e) {
+      this.onPostError(batch, e);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * A ref to an actor in another runtime (a worker thread or, later, a remote node). Tell and ask
+ * go through the runtime's link to that node; the API is the same as for a local ref.
+ * @internal
+ */
+import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
+import type { RemoteRuntime } from './RemoteRuntime.js';
+
+export class RemoteActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, Reply> {
+  readonly name: string;
+
+  constructor(
+    private readonly runtime: RemoteRuntime,
+    readonly address: string,
+    readonly node: string,
+    readonly path: string,
+  ) {
+    this.name = path.slice(path.lastIndexOf('/') + 1);
+  }
+
+  tell(message: Msg, options?: TellOptions): void {
+    this.runtime.tell(this, message, options?.transfer);
+  }
+
+  ask(message: Msg, options?: AskOptions): Promise<Reply> {
+    return this.runtime.ask(this, message, options) as Promise<Reply>;
+  }
+
+  toJSON(): { $ref: string } {
+    return { $ref: this.address };
+  }
+
+  toString(): string {
+    return `ActorRef(${this.address})`;
+  }
+}

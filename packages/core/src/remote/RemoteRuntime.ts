@@ -1,0 +1,509 @@
+/**
+ * The remote side of one runtime: links to the other runtimes, remote tells and asks (replies
+ * through correlation ids on the link, never a new channel per ask), remote spawn, supervision
+ * and death watch across runtimes, and what happens when a runtime is lost. Transports (worker
+ * threads, NATS) only move batches; everything else is here, once.
+ * @internal
+ */
+import type { Transferable } from 'node:worker_threads';
+import { ActorCell, Status } from '../actor/ActorCell.js';
+import type { ActorRef, AskOptions } from '../actor/ActorRef.js';
+import { PendingAsk, type ReplyTarget } from '../actor/ask.js';
+import type { Behaviour, TerminationReason } from '../actor/behaviour.js';
+import { formatAddress, parseAddress } from '../address.js';
+import {
+  ActorStoppedError,
+  DuplicateNameError,
+  reviveError,
+  type SerializedError,
+  SystemShutdownError,
+  serializeError,
+  ThreadLostError,
+  UnknownBehaviourError,
+  UnserializableMessageError,
+} from '../errors.js';
+import type { MailboxOptions } from '../mailbox/Mailbox.js';
+import { Sys } from '../supervision/handles.js';
+import type { RestartType } from '../supervision/types.js';
+import type { SystemInternals } from '../system/internals.js';
+import { RefEncoder, reviveRefs } from './codec.js';
+import { Link } from './Link.js';
+import { type Control, RECORD_SIZE, Rec, type SpawnSpec } from './protocol.js';
+import { RemoteChild, RemoteParent, RemoteWatcher } from './proxies.js';
+import { RemoteActorRef } from './RemoteActorRef.js';
+
+/** What the runtime needs from its system beyond {@link SystemInternals}. */
+export interface RemoteHost extends SystemInternals {
+  /** The live cell at a path, if any. */
+  cellAt(path: string): ActorCell | undefined;
+}
+
+interface RemoteAsk {
+  readonly ask: PendingAsk;
+  readonly node: string;
+}
+
+/** A reply target for an ask that came from another runtime. */
+class RemoteReply implements ReplyTarget {
+  constructor(
+    private readonly runtime: RemoteRuntime,
+    private readonly link: Link,
+    private readonly id: number,
+  ) {}
+  reply(value: unknown): void {
+    const enc = this.runtime.encoder;
+    let v: unknown;
+    try {
+      v = enc.encode(value, 'reply');
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    this.link.push3(enc.hadRefs ? Rec.ReplyRefs : Rec.Reply, this.id, v);
+  }
+  fail(error: unknown): void {
+    this.link.push3(Rec.ReplyError, this.id, serializeError(error));
+  }
+}
+
+export class RemoteRuntime {
+  readonly encoder = new RefEncoder();
+  private readonly links = new Map<string, Link>();
+  private readonly asks = new Map<number, RemoteAsk>();
+  private askSeq = 0;
+  /** Children here whose parent lives on another node: stopped if that node is lost. */
+  private readonly orphansByNode = new Map<string, Set<ActorCell>>();
+  /** Remote children (proxies) by the node they live on. */
+  private readonly childrenByNode = new Map<string, Set<RemoteChild>>();
+  /** Watches of actors elsewhere: target address → watcher cell → custom message. */
+  private readonly remoteWatches = new Map<string, Map<ActorCell, unknown>>();
+  private readonly resolveFn = (a: string) => this.resolve(a);
+
+  constructor(
+    readonly host: RemoteHost,
+    /** Called when a node is lost, with the reason that ends its actors. */
+    private readonly lostReason: TerminationReason = 'thread-lost',
+  ) {}
+
+  now(): number {
+    return this.host.clock.now();
+  }
+
+  /** The link to `node`, created on first use (records wait until a port is attached). */
+  link(node: string): Link {
+    let l = this.links.get(node);
+    if (l === undefined) {
+      l = new Link(node, (batch, error) => this.postFailed(node, batch, error));
+      this.links.set(node, l);
+    }
+    return l;
+  }
+
+  hasLink(node: string): boolean {
+    return this.links.has(node);
+  }
+
+  // ---- Outbound -----------------------------------------------------------------------------
+
+  tell(ref: RemoteActorRef, message: unknown, transfer: readonly Transferable[] | undefined): void {
+    if (ref.node === this.host.nodeId || ref.node === '') {
+      this.deliverLocal(ref.path, ref.address, message, undefined);
+      return;
+    }
+    const enc = this.encoder;
+    const m = enc.encode(message);
+    const link = this.link(ref.node);
+    if (transfer !== undefined && transfer.length > 0) link.addTransfer(transfer);
+    link.push3(enc.hadRefs ? Rec.TellRefs : Rec.Tell, ref.path, m);
+  }
+
+  ask(ref: RemoteActorRef, message: unknown, options: AskOptions | undefined): Promise<unknown> {
+    const host = this.host;
+    if (host.isShutdown)
+      return Promise.reject(new SystemShutdownError(host.name, `cannot ask ${ref.address}`));
+    const timeoutMs = options?.timeoutMs ?? host.askTimeoutMs;
+    if (ref.node === host.nodeId || ref.node === '') {
+      const pending = new PendingAsk(host, host.clock, ref.address, message, timeoutMs);
+      this.deliverLocal(ref.path, ref.address, message, pending);
+      return pending.promise;
+    }
+    const enc = this.encoder;
+    let m: unknown;
+    try {
+      m = enc.encode(message);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const id = ++this.askSeq;
+    const pending = new PendingAsk(host, host.clock, ref.address, message, timeoutMs, () =>
+      this.asks.delete(id),
+    );
+    this.asks.set(id, { ask: pending, node: ref.node });
+    const link = this.link(ref.node);
+    if (options?.transfer !== undefined && options.transfer.length > 0) link.addTransfer(options.transfer);
+    link.push4(enc.hadRefs ? Rec.AskRefs : Rec.Ask, ref.path, m, id);
+    return pending.promise;
+  }
+
+  sendControl(node: string, control: Control): void {
+    this.link(node).push2(Rec.Control, control);
+  }
+
+  /** Start a child of `parent` on `node`; returns the proxy the parent supervises. */
+  spawn(
+    parent: ActorCell,
+    node: string,
+    behaviour: Behaviour,
+    args: unknown,
+    name: string,
+    mailbox: Required<MailboxOptions>,
+    restart: RestartType,
+  ): RemoteChild {
+    const encoded = this.encoder.encode(args, `spawn argument of '${behaviour.name}'`);
+    const path = `${parent.path}/${name}`;
+    const spec: SpawnSpec = {
+      behaviour: behaviour.name,
+      args: encoded,
+      argsHaveRefs: this.encoder.hadRefs,
+      name,
+      path,
+      mailbox,
+      restart,
+    };
+    const ref = new RemoteActorRef(this, formatAddress({ system: this.host.name, node, path }), node, path);
+    const child = new RemoteChild(this, parent, ref, spec);
+    this.track(this.childrenByNode, node, child);
+    parent.adoptChild(child);
+    child.start();
+    return child;
+  }
+
+  /** Watch an actor in another runtime. */
+  watch(watcher: ActorCell, ref: RemoteActorRef, custom: unknown): void {
+    let m = this.remoteWatches.get(ref.address);
+    if (m === undefined) this.remoteWatches.set(ref.address, (m = new Map()));
+    m.set(watcher, custom);
+    (watcher.remoteWatching ??= new Set()).add(ref.address);
+    this.sendControl(ref.node, { c: 'watch', target: ref.path, watcher: watcher.address });
+  }
+
+  unwatch(watcher: ActorCell, address: string): void {
+    const m = this.remoteWatches.get(address);
+    if (m === undefined) return;
+    m.delete(watcher);
+    if (m.size === 0) this.remoteWatches.delete(address);
+    watcher.remoteWatching?.delete(address);
+    const a = parseAddress(address);
+    if (a !== undefined) this.sendControl(a.node, { c: 'unwatch', target: a.path, watcher: watcher.address });
+  }
+
+  /** A working ref for an address (local cell, or a remote ref). */
+  resolve(address: string): ActorRef {
+    const a = parseAddress(address);
+    if (a === undefined || a.system !== this.host.name) {
+      // A ref we cannot route: messages to it become dead letters.
+      return new RemoteActorRef(this, address, '', address);
+    }
+    if (a.node === this.host.nodeId) {
+      const cell = this.host.cellAt(a.path);
+      if (cell !== undefined) return cell.ref;
+    }
+    return new RemoteActorRef(this, address, a.node, a.path);
+  }
+
+  // ---- Inbound ------------------------------------------------------------------------------
+
+  /** Process a batch of records from `from`. Malformed input is dropped and counted, never thrown. */
+  receive(from: string, batch: unknown): void {
+    if (!Array.isArray(batch)) {
+      this.host.deadLetter(`troupe://${this.host.name}/${from}`, batch, 'malformed');
+      return;
+    }
+    const link = this.link(from);
+    let i = 0;
+    while (i < batch.length) {
+      const kind = batch[i] as number;
+      const size = RECORD_SIZE[kind];
+      if (size === undefined || i + size > batch.length) {
+        this.host.deadLetter(`troupe://${this.host.name}/${from}`, batch.slice(i), 'malformed');
+        return;
+      }
+      try {
+        this.record(from, link, kind, batch, i);
+      } catch (e) {
+        this.host.events.publish({ kind: 'error', where: `record from ${from}`, error: serializeError(e) });
+      }
+      i += size;
+    }
+  }
+
+  private record(from: string, link: Link, kind: Rec, b: unknown[], i: number): void {
+    switch (kind) {
+      case Rec.Tell:
+        this.deliverLocal(b[i + 1] as string, undefined, b[i + 2], undefined);
+        return;
+      case Rec.TellRefs:
+        this.deliverLocal(b[i + 1] as string, undefined, reviveRefs(b[i + 2], this.resolveFn), undefined);
+        return;
+      case Rec.Ask:
+      case Rec.AskRefs: {
+        const msg = kind === Rec.AskRefs ? reviveRefs(b[i + 2], this.resolveFn) : b[i + 2];
+        this.deliverLocal(
+          b[i + 1] as string,
+          undefined,
+          msg,
+          new RemoteReply(this, link, b[i + 3] as number),
+        );
+        return;
+      }
+      case Rec.Reply:
+        this.asks.get(b[i + 1] as number)?.ask.reply(b[i + 2]);
+        return;
+      case Rec.ReplyRefs:
+        this.asks.get(b[i + 1] as number)?.ask.reply(reviveRefs(b[i + 2], this.resolveFn));
+        return;
+      case Rec.ReplyError:
+        this.asks.get(b[i + 1] as number)?.ask.fail(reviveError(b[i + 2] as SerializedError));
+        return;
+      case Rec.Control:
+        this.control(from, b[i + 1] as Control);
+        return;
+    }
+  }
+
+  private deliverLocal(
+    path: string,
+    address: string | undefined,
+    message: unknown,
+    reply: ReplyTarget | undefined,
+  ): void {
+    const cell = this.host.cellAt(path);
+    if (cell !== undefined) {
+      cell.enqueue(message, reply);
+      return;
+    }
+    const addr =
+      address ?? formatAddress({ system: this.host.name, node: this.host.nodeId, path: String(path) });
+    this.host.deadLetter(addr, message, 'no-such-actor');
+    reply?.fail(new ActorStoppedError(addr, 'no such actor (it never existed or has stopped)'));
+  }
+
+  private control(from: string, c: Control): void {
+    switch (c.c) {
+      case 'spawn':
+        this.spawnHere(from, c.spec, c.parent, c.restartCount);
+        return;
+      case 'directive': {
+        const cell = this.host.cellAt(c.path);
+        if (cell === undefined) return;
+        if (c.d === 'resume') cell.sendSystem({ k: Sys.Resume });
+        else if (c.d === 'restart')
+          cell.sendSystem({ k: Sys.Restart, error: c.error ? reviveError(c.error) : undefined });
+        else cell.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false });
+        return;
+      }
+      case 'failed':
+      case 'child-terminated': {
+        const parent = this.host.cellAt(c.parent);
+        const child = parent?.childCells?.get(c.child);
+        if (parent === undefined || !(child instanceof RemoteChild) || child.node !== from) return;
+        if (c.c === 'failed') parent.sendSystem({ k: Sys.Failed, child, error: reviveError(c.error) });
+        else {
+          this.untrack(this.childrenByNode, from, child);
+          parent.sendSystem({ k: Sys.ChildTerminated, child, reason: c.reason, self: c.self });
+        }
+        return;
+      }
+      case 'watch': {
+        const cell = this.host.cellAt(c.target);
+        if (cell === undefined || cell.status === Status.Stopped) {
+          const target = formatAddress({ system: this.host.name, node: this.host.nodeId, path: c.target });
+          this.sendControl(from, { c: 'terminated', target, watcher: c.watcher, reason: 'stopped' });
+          return;
+        }
+        cell.addWatcher(new RemoteWatcher(this, from, c.watcher), undefined);
+        return;
+      }
+      case 'unwatch':
+        this.host.cellAt(c.target)?.removeRemoteWatcher(c.watcher);
+        return;
+      case 'terminated':
+        this.deliverTerminated(c.target, c.watcher, c.reason);
+        return;
+      case 'node-down':
+        this.nodeDown(c.node, `reported by ${from}`, new ThreadLostError(c.node, `reported by ${from}`));
+        return;
+      case 'shutdown':
+        return;
+    }
+  }
+
+  private spawnHere(from: string, spec: SpawnSpec, parentAddress: string, restartCount: number): void {
+    const host = this.host;
+    const parentRef = this.resolve(parentAddress);
+    const parent = new RemoteParent(this, parentRef as RemoteActorRef);
+    const fail = (error: Error) =>
+      this.sendControl(from, {
+        c: 'failed',
+        parent: (parentRef as RemoteActorRef).path,
+        child: spec.name,
+        error: serializeError(error),
+      });
+    const behaviour = host.catalog.get(spec.behaviour);
+    if (behaviour === undefined) {
+      fail(new UnknownBehaviourError(spec.behaviour, `node ${host.nodeId}`, host.catalog.names()));
+      return;
+    }
+    if (host.cellAt(spec.path) !== undefined) {
+      fail(new DuplicateNameError(`an actor already lives at ${spec.path} on ${host.nodeId}`));
+      return;
+    }
+    const args = spec.argsHaveRefs ? reviveRefs(spec.args, this.resolveFn) : spec.args;
+    const cell = new ActorCell(
+      host,
+      parent,
+      behaviour,
+      args,
+      spec.name,
+      spec.path,
+      spec.mailbox,
+      spec.restart,
+    );
+    cell.restartCount = restartCount;
+    this.track(this.orphansByNode, from, cell);
+    host.register(cell);
+    cell.sendSystem({ k: Sys.Start });
+  }
+
+  private deliverTerminated(target: string, watcherAddress: string, reason: TerminationReason): void {
+    const watchers = this.remoteWatches.get(target);
+    if (watchers === undefined) return;
+    const w = parseAddress(watcherAddress);
+    for (const [cell, custom] of watchers) {
+      if (w !== undefined && cell.path !== w.path) continue;
+      watchers.delete(cell);
+      cell.remoteWatching?.delete(target);
+      cell.enqueue(custom ?? { type: 'troupe.terminated', actor: this.resolve(target), reason }, undefined);
+    }
+    if (watchers.size === 0) this.remoteWatches.delete(target);
+  }
+
+  /** A cell here terminated: forget its remote watches and its orphan tracking. */
+  cellTerminated(cell: ActorCell): void {
+    if (cell.remoteWatching !== null) {
+      for (const address of [...cell.remoteWatching]) this.unwatch(cell, address);
+    }
+    if (cell.parentCell instanceof RemoteParent) {
+      this.untrack(this.orphansByNode, (cell.parentCell.ref as RemoteActorRef).node, cell);
+    }
+  }
+
+  // ---- Loss of a runtime --------------------------------------------------------------------
+
+  /**
+   * `node` is gone: reject asks to it, fail its actors to their supervisors here, tell watchers,
+   * and stop the actors here whose parent lived there.
+   */
+  nodeDown(node: string, detail: string, error?: Error): void {
+    this.links.get(node)?.detach();
+    const err = error ?? new ActorStoppedError(node, `its runtime was lost (${detail})`);
+    for (const [id, a] of this.asks) {
+      if (a.node === node) {
+        this.asks.delete(id);
+        a.ask.fail(err);
+      }
+    }
+    const children = this.childrenByNode.get(node);
+    if (children !== undefined) {
+      this.childrenByNode.delete(node);
+      for (const child of children) {
+        child.lost = true;
+        const parent = child.parent;
+        if (parent.childCells?.get(child.name) !== child) continue;
+        if (parent.status >= Status.Restarting) {
+          parent.sendSystem({ k: Sys.ChildTerminated, child, reason: this.lostReason, self: false });
+        } else {
+          this.track(this.childrenByNode, node, child); // it may be restarted on the replacement
+          parent.sendSystem({ k: Sys.Failed, child, error: err });
+        }
+      }
+    }
+    const prefix = `troupe://${this.host.name}/${node}/`;
+    for (const target of [...this.remoteWatches.keys()]) {
+      if (target.startsWith(prefix)) this.deliverTerminated(target, '', this.lostReason);
+    }
+    const orphans = this.orphansByNode.get(node);
+    if (orphans !== undefined) {
+      this.orphansByNode.delete(node);
+      for (const cell of orphans) cell.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false });
+    }
+  }
+
+  /** `node` will not come back: its lost children terminate for good. */
+  nodeGone(node: string): void {
+    const children = this.childrenByNode.get(node);
+    if (children === undefined) return;
+    this.childrenByNode.delete(node);
+    for (const child of children) {
+      if (child.lost)
+        child.parent.sendSystem({ k: Sys.ChildTerminated, child, reason: this.lostReason, self: false });
+    }
+  }
+
+  /** Reject every remote ask (the system shuts down). */
+  rejectAll(error: Error): void {
+    for (const a of this.asks.values()) a.ask.fail(error);
+    this.asks.clear();
+  }
+
+  /** A batch could not be posted: retry record by record and report the ones that fail, at their senders. */
+  private postFailed(node: string, batch: unknown[], error: unknown): void {
+    const link = this.links.get(node);
+    let i = 0;
+    while (i < batch.length) {
+      const kind = batch[i] as Rec;
+      const size = RECORD_SIZE[kind] ?? batch.length - i;
+      const record = batch.slice(i, i + size);
+      i += size;
+      try {
+        link?.postRaw(record);
+        continue;
+      } catch (e) {
+        error = e;
+      }
+      const cause = new UnserializableMessageError(
+        `a message to ${node} could not be cloned (${(error as Error)?.message ?? error}); send plain data and actor refs`,
+      );
+      if (kind === Rec.Ask || kind === Rec.AskRefs) {
+        const id = record[3] as number;
+        this.asks.get(id)?.ask.fail(cause);
+      } else if (kind === Rec.Tell || kind === Rec.TellRefs) {
+        this.host.deadLetter(
+          formatAddress({ system: this.host.name, node, path: String(record[1]) }),
+          record[2],
+          'unserializable',
+        );
+        this.host.events.publish({ kind: 'error', where: `tell to ${node}`, error: serializeError(cause) });
+      } else if (kind === Rec.Reply || kind === Rec.ReplyRefs) {
+        try {
+          link?.postRaw([Rec.ReplyError, record[1], serializeError(cause)]);
+        } catch {
+          /* the link is gone */
+        }
+      }
+    }
+  }
+
+  private track<T>(map: Map<string, Set<T>>, node: string, item: T): void {
+    let s = map.get(node);
+    if (s === undefined) map.set(node, (s = new Set()));
+    s.add(item);
+  }
+
+  private untrack<T>(map: Map<string, Set<T>>, node: string, item: T): void {
+    const s = map.get(node);
+    if (s === undefined) return;
+    s.delete(item);
+    if (s.size === 0) map.delete(node);
+  }
+}

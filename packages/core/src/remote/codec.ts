@@ -1,0 +1,137 @@
+/**
+ * The ref codec: refs inside messages cross runtimes as `{ $ref: address }` and are revived as
+ * working refs on the other side. Messages without refs take a fast path: the walk allocates
+ * nothing and the message is sent as it is. Functions and symbols are refused at the sender.
+ * @internal
+ */
+import type { ActorRef } from '../actor/ActorRef.js';
+import { UnserializableMessageError } from '../errors.js';
+
+const MAX_DEPTH = 32;
+
+/** Marker found by the walker: an object that is an actor ref of any placement. */
+function isRef(v: object): v is ActorRef {
+  return typeof (v as ActorRef).tell === 'function' && typeof (v as ActorRef).address === 'string';
+}
+
+function isPlainContainer(v: object): boolean {
+  return !(
+    ArrayBuffer.isView(v) ||
+    v instanceof ArrayBuffer ||
+    v instanceof Date ||
+    v instanceof RegExp ||
+    v instanceof Error
+  );
+}
+
+/**
+ * Encode the refs in `value`. Returns the value itself when it holds no refs (nothing copied),
+ * or a copy with each ref replaced by `{ $ref }`. Sets {@link EncodeResult.hadRefs}.
+ */
+export class RefEncoder {
+  hadRefs = false;
+  private what = 'message';
+
+  encode(value: unknown, what = 'message'): unknown {
+    this.hadRefs = false;
+    this.what = what;
+    if (typeof value !== 'object' || value === null) {
+      if (typeof value === 'function' || typeof value === 'symbol') this.refuse(value, '');
+      return value;
+    }
+    return this.walk(value, 0, '');
+  }
+
+  private refuse(v: unknown, at: string): never {
+    const kind = typeof v === 'function' ? 'a function' : 'a symbol';
+    throw new UnserializableMessageError(
+      `cannot send this ${this.what} to another thread or node: ${at ? `'${at}'` : 'it'} is ${kind}; ` +
+        'send plain data (objects, arrays, strings, numbers, Maps, Sets, typed arrays) and actor refs',
+    );
+  }
+
+  private walk(v: object, depth: number, at: string): unknown {
+    if (isRef(v)) {
+      this.hadRefs = true;
+      return { $ref: v.address };
+    }
+    if (depth >= MAX_DEPTH || !isPlainContainer(v)) return v;
+    if (Array.isArray(v)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const item = v[i];
+        let out = item;
+        if (typeof item === 'object' && item !== null) out = this.walk(item, depth + 1, `${at}[${i}]`);
+        else if (typeof item === 'function' || typeof item === 'symbol') this.refuse(item, `${at}[${i}]`);
+        if (out !== item && copy === undefined) copy = v.slice(0, i);
+        if (copy !== undefined) copy.push(out);
+      }
+      return copy ?? v;
+    }
+    if (v instanceof Map) {
+      let changed = false;
+      const entries: [unknown, unknown][] = [];
+      for (const [k, item] of v) {
+        const out =
+          typeof item === 'object' && item !== null
+            ? this.walk(item, depth + 1, `${at}.get(${String(k)})`)
+            : item;
+        if (typeof item === 'function' || typeof item === 'symbol')
+          this.refuse(item, `${at}.get(${String(k)})`);
+        if (out !== item) changed = true;
+        entries.push([k, out]);
+      }
+      return changed ? new Map(entries) : v;
+    }
+    if (v instanceof Set) {
+      let changed = false;
+      const items: unknown[] = [];
+      for (const item of v) {
+        const out =
+          typeof item === 'object' && item !== null ? this.walk(item, depth + 1, `${at}[set]`) : item;
+        if (out !== item) changed = true;
+        items.push(out);
+      }
+      return changed ? new Set(items) : v;
+    }
+    let copy: Record<string, unknown> | undefined;
+    const obj = v as Record<string, unknown>;
+    for (const key in obj) {
+      if (!Object.hasOwn(obj, key)) continue;
+      const item = obj[key];
+      let out = item;
+      if (typeof item === 'object' && item !== null)
+        out = this.walk(item, depth + 1, at ? `${at}.${key}` : key);
+      else if (typeof item === 'function' || typeof item === 'symbol')
+        this.refuse(item, at ? `${at}.${key}` : key);
+      if (out !== item && copy === undefined) copy = { ...obj };
+      if (copy !== undefined) copy[key] = out;
+    }
+    return copy ?? v;
+  }
+}
+
+/** Replace every `{ $ref: address }` in a received value with a working ref (in place; the value is a fresh clone). */
+export function reviveRefs(value: unknown, resolve: (address: string) => ActorRef, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
+  const $ref = (value as { $ref?: unknown }).$ref;
+  if (typeof $ref === 'string' && Object.keys(value).length === 1) return resolve($ref);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = reviveRefs(value[i], resolve, depth + 1);
+    return value;
+  }
+  if (value instanceof Map) {
+    for (const [k, v] of value) value.set(k, reviveRefs(v, resolve, depth + 1));
+    return value;
+  }
+  if (value instanceof Set) {
+    const items = [...value];
+    value.clear();
+    for (const item of items) value.add(reviveRefs(item, resolve, depth + 1));
+    return value;
+  }
+  if (!isPlainContainer(value)) return value;
+  const obj = value as Record<string, unknown>;
+  for (const key in obj) if (Object.hasOwn(obj, key)) obj[key] = reviveRefs(obj[key], resolve, depth + 1);
+  return value;
+}

@@ -1,0 +1,146 @@
+/**
+ * Proxies that let supervision and death watch span runtimes: a child that lives elsewhere (seen
+ * from its parent), a parent that lives elsewhere (seen from its child), and a watcher that lives
+ * elsewhere (seen from the watched actor). Each turns system messages into control records.
+ * @internal
+ */
+import type { ActorCell } from '../actor/ActorCell.js';
+import type { TerminationReason } from '../actor/behaviour.js';
+import { serializeError } from '../errors.js';
+import { type ChildHandle, type ParentHandle, Sys, type SystemMessage } from '../supervision/handles.js';
+import type { RestartType } from '../supervision/types.js';
+import type { SpawnSpec } from './protocol.js';
+import type { RemoteActorRef } from './RemoteActorRef.js';
+import type { RemoteRuntime } from './RemoteRuntime.js';
+
+/** A child actor that lives in another runtime, as its parent sees it. */
+export class RemoteChild implements ChildHandle {
+  restartCount = 0;
+  backoffAttempt = 0;
+  startedAt: number;
+  restartTimer: unknown = undefined;
+  /** Its runtime died: directives can no longer reach it. */
+  lost = false;
+
+  constructor(
+    private readonly runtime: RemoteRuntime,
+    readonly parent: ActorCell,
+    readonly ref: RemoteActorRef,
+    readonly spec: SpawnSpec,
+  ) {
+    this.startedAt = runtime.now();
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+  get address(): string {
+    return this.ref.address;
+  }
+  get node(): string {
+    return this.ref.node;
+  }
+  get restartType(): RestartType {
+    return this.spec.restart;
+  }
+
+  /** Ask the child's runtime to start the actor. */
+  start(): void {
+    this.lost = false;
+    this.startedAt = this.runtime.now();
+    this.runtime.sendControl(this.node, {
+      c: 'spawn',
+      spec: this.spec,
+      parent: this.parent.address,
+      restartCount: this.restartCount,
+    });
+  }
+
+  sendSystem(m: SystemMessage): void {
+    switch (m.k) {
+      case Sys.Resume:
+        if (this.lost) this.restartLost();
+        else this.runtime.sendControl(this.node, { c: 'directive', path: this.spec.path, d: 'resume' });
+        return;
+      case Sys.Restart:
+        if (this.lost) this.restartLost();
+        else
+          this.runtime.sendControl(this.node, {
+            c: 'directive',
+            path: this.spec.path,
+            d: 'restart',
+            ...(m.error === undefined ? {} : { error: serializeError(m.error) }),
+          });
+        return;
+      case Sys.Stop:
+        if (this.lost)
+          this.parent.sendSystem({ k: Sys.ChildTerminated, child: this, reason: m.reason, self: false });
+        else this.runtime.sendControl(this.node, { c: 'directive', path: this.spec.path, d: 'stop' });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The runtime was replaced (same node id): start the actor there again. */
+  private restartLost(): void {
+    this.restartCount++;
+    this.start();
+  }
+
+  respawn(): ChildHandle {
+    const next = new RemoteChild(this.runtime, this.parent, this.ref, this.spec);
+    next.restartCount = this.restartCount + 1;
+    next.backoffAttempt = this.backoffAttempt;
+    this.parent.adoptChild(next);
+    next.start();
+    return next;
+  }
+}
+
+/** A parent that lives in another runtime, as its child sees it. */
+export class RemoteParent implements ParentHandle {
+  constructor(
+    private readonly runtime: RemoteRuntime,
+    readonly ref: RemoteActorRef,
+  ) {}
+
+  sendSystem(m: SystemMessage): void {
+    if (m.k === Sys.Failed) {
+      this.runtime.sendControl(this.ref.node, {
+        c: 'failed',
+        parent: this.ref.path,
+        child: m.child.name,
+        error: serializeError(m.error),
+      });
+    } else if (m.k === Sys.ChildTerminated) {
+      this.runtime.sendControl(this.ref.node, {
+        c: 'child-terminated',
+        parent: this.ref.path,
+        child: m.child.name,
+        reason: m.reason,
+        self: m.self,
+      });
+    }
+  }
+}
+
+/** A watcher in another runtime, registered with the watched cell. */
+export class RemoteWatcher {
+  watching: Set<ActorCell> | null = null;
+
+  constructor(
+    private readonly runtime: RemoteRuntime,
+    readonly node: string,
+    readonly watcherAddress: string,
+  ) {}
+
+  notifyTerminated(target: ActorCell, _custom: unknown, reason: TerminationReason): void {
+    this.runtime.sendControl(this.node, {
+      c: 'terminated',
+      target: target.address,
+      watcher: this.watcherAddress,
+      reason,
+    });
+  }
+}

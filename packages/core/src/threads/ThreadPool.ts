@@ -1,0 +1,222 @@
+/**
+ * The pool of worker threads of the main runtime. Each slot has a stable node id
+ * (`<main>.t<i>`), so refs to thread actors stay valid when a dead thread is replaced. The pool
+ * starts workers, waits for their READY, gives every pair of runtimes its own MessageChannel (so
+ * thread ↔ thread traffic never hops through the main thread), and turns a thread's death into
+ * failures of its actors through the ordinary supervision path.
+ * @internal
+ */
+
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { InvalidOptionsError, reviveError, serializeError, ThreadLostError } from '../errors.js';
+import type { RemoteRuntime } from '../remote/RemoteRuntime.js';
+import type { EventStream } from '../system/events.js';
+import type { PoolMessage, ThreadOptions, WorkerInit } from './options.js';
+
+interface Slot {
+  readonly index: number;
+  readonly node: string;
+  worker: Worker | null;
+  ready: boolean;
+  /** Consecutive failures before READY. */
+  startFailures: number;
+  /** Not replaced any more. */
+  dead: boolean;
+  lastError: Error | undefined;
+}
+
+/** The compiled worker entry; from sources (tests) use the built copy in dist. */
+function workerEntry(): URL {
+  const url = new URL('./workerEntry.js', import.meta.url);
+  if (existsSync(fileURLToPath(url))) return url;
+  const dist = new URL(url.href.replace('/src/threads/', '/dist/threads/'));
+  if (existsSync(fileURLToPath(dist))) return dist;
+  throw new InvalidOptionsError(
+    `cannot find the worker entry ${url.href}; build @troupe/core first (pnpm build)`,
+  );
+}
+
+export class ThreadPool {
+  readonly slots: Slot[];
+  private closing = false;
+  private forced = false;
+  private readonly maxStartFailures: number;
+  private firstStart: { resolve: () => void; reject: (e: Error) => void; pending: number } | undefined;
+
+  constructor(
+    private readonly runtime: RemoteRuntime,
+    private readonly events: EventStream,
+    private readonly init: Omit<WorkerInit, 'node' | 'threadNodes'>,
+    private readonly options: ThreadOptions,
+  ) {
+    const size = options.size ?? availableParallelism();
+    if (!Number.isInteger(size) || size < 1 || size > 1024) {
+      throw new InvalidOptionsError(
+        `threads.size must be a whole number from 1 to 1024, got ${String(options.size)}`,
+      );
+    }
+    this.maxStartFailures = options.maxStartFailures ?? 3;
+    this.slots = Array.from({ length: size }, (_, index) => ({
+      index,
+      node: `${init.mainNode}.t${index}`,
+      worker: null,
+      ready: false,
+      startFailures: 0,
+      dead: false,
+      lastError: undefined,
+    }));
+  }
+
+  get nodes(): string[] {
+    return this.slots.map((s) => s.node);
+  }
+
+  /** Nodes that are running or being replaced (not given up on). */
+  usableNodes(): string[] {
+    return this.slots.filter((s) => !s.dead).map((s) => s.node);
+  }
+
+  /** Start every worker; resolves when all are ready, rejects with the first start error. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.firstStart = { resolve, reject, pending: this.slots.length };
+      for (const slot of this.slots) this.startWorker(slot);
+    });
+  }
+
+  private startWorker(slot: Slot): void {
+    const data: WorkerInit = { ...this.init, node: slot.node, threadNodes: this.nodes };
+    const worker = new Worker(workerEntry(), {
+      workerData: data,
+      execArgv: [...(this.options.execArgv ?? [])],
+      ...(this.options.resourceLimits === undefined ? {} : { resourceLimits: this.options.resourceLimits }),
+      name: `troupe ${slot.node}`,
+    });
+    slot.worker = worker;
+    slot.lastError = undefined;
+    worker.on('message', (m: unknown) => {
+      if (Array.isArray(m)) this.runtime.receive(slot.node, m);
+      else this.onControl(slot, m as PoolMessage);
+    });
+    worker.on('error', (e) => {
+      slot.lastError = e;
+    });
+    worker.on('exit', (code) => this.onExit(slot, worker, code));
+  }
+
+  private onControl(slot: Slot, m: PoolMessage): void {
+    if ('ready' in m) this.onReady(slot);
+    else if ('startError' in m) slot.lastError = reviveError(m.startError);
+  }
+
+  private onReady(slot: Slot): void {
+    const worker = slot.worker;
+    if (worker === null) return;
+    slot.ready = true;
+    slot.startFailures = 0;
+    this.runtime
+      .link(slot.node)
+      .attach({ post: (batch, transfer) => worker.postMessage(batch, transfer ?? []) });
+    for (const other of this.slots) {
+      if (other === slot || !other.ready || other.worker === null) continue;
+      const { port1, port2 } = new MessageChannel();
+      worker.postMessage({ connect: other.node, port: port1 } satisfies PoolMessage, [port1]);
+      other.worker.postMessage({ connect: slot.node, port: port2 } satisfies PoolMessage, [port2]);
+    }
+    const first = this.firstStart;
+    if (first !== undefined && --first.pending === 0) {
+      this.firstStart = undefined;
+      first.resolve();
+    }
+  }
+
+  private onExit(slot: Slot, worker: Worker, code: number): void {
+    if (slot.worker !== worker) return;
+    const wasReady = slot.ready;
+    slot.worker = null;
+    slot.ready = false;
+    if (this.closing) {
+      if (this.forced)
+        this.runtime.nodeDown(
+          slot.node,
+          'terminated by shutdown',
+          new ThreadLostError(slot.node, 'terminated by shutdown'),
+        );
+      return;
+    }
+    const detail = slot.lastError
+      ? `${slot.lastError.name}: ${slot.lastError.message}`
+      : `exited with code ${code}`;
+    const first = this.firstStart;
+    if (first !== undefined && !wasReady) {
+      // A thread that cannot start when the system is created: fail createActorSystem clearly.
+      this.firstStart = undefined;
+      first.reject(
+        new InvalidOptionsError(`worker thread ${slot.node} failed to start: ${detail}`, {
+          cause: slot.lastError,
+        }),
+      );
+      return;
+    }
+    const error = new ThreadLostError(slot.node, detail);
+    this.runtime.nodeDown(slot.node, detail, error);
+    for (const other of this.slots) {
+      if (other !== slot && other.ready)
+        this.runtime.sendControl(other.node, { c: 'node-down', node: slot.node });
+    }
+    if (!wasReady) slot.startFailures++;
+    if (slot.startFailures >= this.maxStartFailures) {
+      slot.dead = true;
+      this.runtime.nodeGone(slot.node);
+      this.events.publish({
+        kind: 'error',
+        where: `thread pool`,
+        error: serializeError(
+          new ThreadLostError(
+            slot.node,
+            `it failed ${slot.startFailures} times in a row before it was ready (last: ${detail}); it is not replaced again`,
+          ),
+        ),
+      });
+      return;
+    }
+    const delay = wasReady ? 0 : 50 * 2 ** slot.startFailures;
+    setTimeout(() => {
+      if (!this.closing) this.startWorker(slot);
+    }, delay).unref();
+  }
+
+  /** Ask every worker to exit; terminate the ones that have not exited after `timeoutMs`. */
+  async close(timeoutMs = 2000): Promise<void> {
+    this.closing = true;
+    const exits = this.slots
+      .map((s) => s.worker)
+      .filter((w): w is Worker => w !== null)
+      .map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void w.terminate(), timeoutMs);
+            w.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            try {
+              w.postMessage({ shutdown: true } satisfies PoolMessage);
+            } catch {
+              void w.terminate();
+            }
+          }),
+      );
+    await Promise.all(exits);
+  }
+
+  /** Terminate every worker at once (shutdown took too long). */
+  terminateAll(): void {
+    this.closing = true;
+    this.forced = true;
+    for (const s of this.slots) void s.worker?.terminate();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The entry of every worker thread: it builds this thread's runtime (same system name, its own
+ * node id), loads the catalog modules — TypeScript ones through tsx — and connects to the main
+ * thread and to the other threads with the ports the pool hands out.
+ * @internal
+ */
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { serializeError } from '../errors.js';
+import { LocalActorSystem } from '../system/ActorSystem.js';
+import type { PoolMessage, WorkerInit } from './options.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+
+async function main(): Promise<void> {
+  if (init.catalog.some((u) => /\.[cm]?tsx?$/.test(u))) {
+    let register: () => unknown;
+    try {
+      const tsxApi = 'tsx/esm/api'; // resolved at run time: tsx is an optional peer dependency
+      ({ register } = (await import(tsxApi)) as { register: () => unknown });
+    } catch (cause) {
+      throw new Error(
+        'a catalog module is TypeScript, and worker threads load TypeScript through tsx: install tsx (npm i -D tsx), or list the compiled .js module',
+        { cause },
+      );
+    }
+    register();
+  }
+  const system = new LocalActorSystem(
+    { name: init.system, nodeId: init.node, askTimeoutMs: init.askTimeoutMs },
+    { mainNode: init.mainNode, threadNodes: init.threadNodes },
+  );
+  for (const url of init.catalog) await system.catalog.load(url);
+  const runtime = system.remote!;
+  runtime.link(init.mainNode).attach({ post: (batch, transfer) => port.postMessage(batch, transfer ?? []) });
+  const peers: MessagePort[] = [];
+  port.on('message', (m: unknown) => {
+    if (Array.isArray(m)) {
+      runtime.receive(init.mainNode, m);
+      return;
+    }
+    const msg = m as PoolMessage;
+    if ('connect' in msg) {
+      const peer = msg.connect;
+      const p = msg.port;
+      peers.push(p);
+      p.on('message', (b: unknown) => runtime.receive(peer, b));
+      runtime.link(peer).attach({ post: (batch, transfer) => p.postMessage(batch, transfer ?? []) });
+    } else if ('shutdown' in msg) {
+      void system.shutdown().finally(() => {
+        for (const p of peers) p.close();
+        process.exit(0);
+      });
+    }
+  });
+  port.postMessage({ ready: true } satisfies PoolMessage);
+}
+
+main().catch((e) => {
+  port.postMessage({ startError: serializeError(e) } satisfies PoolMessage);
+  process.exit(1);
+});
