@@ -24,6 +24,8 @@ export { Catalog, type CatalogEntry } from './catalog/Catalog.js';
 export type { DispatcherOptions } from './dispatch/Dispatcher.js';
 export * from './errors.js';
 export type { MailboxOptions, OverflowPolicy } from './mailbox/Mailbox.js';
+export type { PoolOptions, PoolRef, PoolStats } from './pool/Pool.js';
+export type { Routing } from './pool/routing.js';
 export type {
   BackoffOptions,
   Directive,
@@ -50,3 +52,4 @@ export {
   type TroupeEvent,
   type TroupeEventKind,
 } from './system/events.js';
+export type { ThreadOptions } from './threads/options.js';

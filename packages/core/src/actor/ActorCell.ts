@@ -131,6 +131,13 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
     return this.currentReply !== undefined;
   }
 
+  /** Take over the reply of the current ask (to answer it later, e.g. after routing it on). */
+  detachReply(): ReplyTarget | undefined {
+    const r = this.currentReply;
+    this.currentReply = undefined;
+    return r;
+  }
+
   get children(): readonly ActorRef[] {
     return this.childCells === null ? [] : [...this.childCells.values()].map((c) => c.ref);
   }
@@ -623,7 +630,8 @@ function resolveBehaviour(sys: SystemInternals, b: Behaviour | string): Behaviou
       'spawn() takes a behaviour made by defineActor() (or fromXState()), or the catalog name of one',
     );
   }
-  sys.catalog.register(b);
+  // Troupe's own behaviours (guardian, pools) are not listed in the catalog.
+  if (!b.name.startsWith('troupe.')) sys.catalog.register(b);
   return b;
 }
 

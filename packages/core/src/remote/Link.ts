@@ -17,6 +17,8 @@ const MAX_BATCH_SLOTS = 3 * 512;
 export class Link {
   private port: Port | null = null;
   private out: unknown[] = [];
+  /** Control records (spawn, directives, watch…) overtake user records, as system messages do in a mailbox. */
+  private control: unknown[] = [];
   private transfer: Transferable[] | undefined;
   private scheduled = false;
   private readonly flushFn = () => this.flush();
@@ -35,18 +37,20 @@ export class Link {
 
   attach(port: Port): void {
     this.port = port;
-    if (this.out.length > 0) this.schedule();
+    if (this.out.length > 0 || this.control.length > 0) this.schedule();
   }
 
   /** The peer died: forget the port and drop what was queued for it. */
   detach(): void {
     this.port = null;
     this.out = [];
+    this.control = [];
     this.transfer = undefined;
   }
 
-  push2(a: unknown, b: unknown): void {
-    this.out.push(a, b);
+  /** Queue a control record (kind + payload); it is posted before the queued user records. */
+  pushControl(kind: unknown, payload: unknown): void {
+    this.control.push(kind, payload);
     this.schedule();
   }
 
@@ -80,8 +84,12 @@ export class Link {
   flush(): void {
     this.scheduled = false;
     const port = this.port;
-    if (port === null || this.out.length === 0) return;
-    const batch = this.out;
+    if (port === null || (this.out.length === 0 && this.control.length === 0)) return;
+    let batch = this.out;
+    if (this.control.length > 0) {
+      batch = this.control.concat(batch);
+      this.control = [];
+    }
     const transfer = this.transfer;
     this.out = [];
     this.transfer = undefined;

@@ -146,7 +146,7 @@ export class RemoteRuntime {
   }
 
   sendControl(node: string, control: Control): void {
-    this.link(node).push2(Rec.Control, control);
+    this.link(node).pushControl(Rec.Control, control);
   }
 
   /** Start a child of `parent` on `node`; returns the proxy the parent supervises. */

@@ -2,6 +2,8 @@
  * The actor system: the root of the actor tree in this runtime, its dispatcher, catalog, event
  * stream and registry. `createActorSystem` is the entry point of Troupe.
  */
+
+import { availableParallelism } from 'node:os';
 import { type ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef } from '../actor/ActorRef.js';
 import type { PendingAsk } from '../actor/ask.js';
@@ -11,6 +13,7 @@ import { parseAddress, validateName } from '../address.js';
 import { Catalog, type CatalogEntry } from '../catalog/Catalog.js';
 import { Dispatcher, type DispatcherOptions } from '../dispatch/Dispatcher.js';
 import { InvalidOptionsError, SystemShutdownError, serializeError } from '../errors.js';
+import { type PoolOptions, type PoolRef, spawnPool } from '../pool/Pool.js';
 import { RemoteRuntime } from '../remote/RemoteRuntime.js';
 import { Sys } from '../supervision/handles.js';
 import { resolveSupervision } from '../supervision/options.js';
@@ -96,6 +99,15 @@ export interface ActorSystem {
     args?: A,
     options?: SpawnOptions,
   ): ActorRef<M, R>;
+  /**
+   * Start a pool of `size` routees of one behaviour behind one ref, supervised by a pool actor.
+   * Routing: round-robin (default), broadcast, consistent-hash, or balancing (pull-based).
+   */
+  spawnPool<M, S, A, R>(
+    behaviour: Behaviour<M, S, A, R> | string,
+    args?: A,
+    options?: PoolOptions<M>,
+  ): PoolRef<M, R>;
   /** Stop a top-level actor (its children first); resolves once it has terminated. */
   stop(ref: ActorRef): Promise<void>;
   /** Find an actor by top-level name (`'cart'`), path (`'cart/items'`, `'user/cart'`) or full address. */
@@ -331,8 +343,25 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     return this.guardian.spawnChild(behaviour as Behaviour | string, args, options) as ActorRef<M, R>;
   }
 
+  spawnPool<M, S, A, R>(
+    behaviour: Behaviour<M, S, A, R> | string,
+    args?: A,
+    options: PoolOptions<M> = {},
+  ): PoolRef<M, R> {
+    if (this.isShutdown) throw new SystemShutdownError(this.name, 'cannot spawn new actors');
+    const threaded =
+      options.placement !== undefined && options.placement !== 'local' && options.placement !== 'main';
+    const defaultSize =
+      threaded && this.topology !== undefined ? this.topology.threadNodes.length : availableParallelism();
+    return spawnPool(this.guardian, behaviour as Behaviour | string, args, options, defaultSize) as PoolRef<
+      M,
+      R
+    >;
+  }
+
   stop(ref: ActorRef): Promise<void> {
-    const cell = ref instanceof LocalActorRef ? ref.cell : undefined;
+    const target = ref instanceof LocalActorRef ? ref : this.lookup(ref?.address ?? '');
+    const cell = target instanceof LocalActorRef ? target.cell : undefined;
     if (cell === undefined || cell.system !== this) {
       return Promise.reject(
         new InvalidOptionsError(`system.stop(${String(ref?.address)}): not an actor of this system`),

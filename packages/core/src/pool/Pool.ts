@@ -1,0 +1,424 @@
+/**
+ * Pools: N routees behind one ref. As with Akka's routers, a pool routes in the caller's runtime
+ * (no hop through a router mailbox); a pool actor supervises the routees and keeps the routee
+ * list current. Balancing pools are pull-based: each routee holds at most `credit` asks, and the
+ * next ask goes to a routee with room.
+ */
+import type { Transferable } from 'node:worker_threads';
+import type { ActorCell } from '../actor/ActorCell.js';
+import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
+import { summarize } from '../actor/ask.js';
+import {
+  type Behaviour,
+  defineActor,
+  isTerminated,
+  type Placement,
+  type Terminated,
+} from '../actor/behaviour.js';
+import type { LocalActorRef } from '../actor/LocalActorRef.js';
+import {
+  ActorStoppedError,
+  AskTimeoutError,
+  InvalidOptionsError,
+  isThreadLostError,
+  MailboxFullError,
+} from '../errors.js';
+import type { MailboxOptions } from '../mailbox/Mailbox.js';
+import { RingBuffer } from '../mailbox/RingBuffer.js';
+import type { SupervisionOptions } from '../supervision/types.js';
+import type { Clock } from '../system/clock.js';
+import { HashRing, type Routing } from './routing.js';
+
+/** Options of `system.spawnPool`. */
+export interface PoolOptions<Msg = any> {
+  /** Number of routees. Default: the number of worker threads for `placement: 'thread'`, else the number of cores. */
+  readonly size?: number;
+  /** How messages are spread. Default `round-robin`. */
+  readonly routing?: Routing;
+  /** Where each routee runs (`'thread'` spreads them over the pool of threads). Default `'local'`. */
+  readonly placement?: Placement;
+  /** Name of the pool actor (routees are named `routee-<i>` below it). */
+  readonly name?: string;
+  /** `consistent-hash` routing: the key of a message. */
+  readonly hashKey?: (message: Msg) => string | number;
+  /** `balancing` routing: asks each routee holds at once (1–2 keeps work close to idle routees). Default 2. */
+  readonly credit?: number;
+  /** `balancing` routing: most asks waiting in the pool; beyond it asks reject with `MailboxFullError`. Default unbounded. */
+  readonly maxQueued?: number;
+  /**
+   * `balancing` routing: when a routee's thread is lost with an ask in flight, send the ask to
+   * another routee instead of failing it (the task must be safe to run twice: the lost run's
+   * reply can never arrive, so the caller still gets exactly one result).
+   */
+  readonly redispatchOnLost?: boolean;
+  /** Mailbox of each routee. */
+  readonly mailbox?: MailboxOptions;
+  /** How the pool actor supervises its routees. Default: one-for-one, restart, 10 within 10 s. */
+  readonly supervision?: SupervisionOptions;
+}
+
+/**
+ * A ref to a pool: an {@link ActorRef} whose messages are spread over routees.
+ *
+ * @example
+ * ```ts
+ * const fib = system.spawnPool('fib', undefined, { placement: 'thread', routing: 'balancing' });
+ * const results = await Promise.all([30, 31, 32].map((n) => fib.ask(n)));
+ * ```
+ */
+export interface PoolRef<Msg = any, Reply = unknown> extends ActorRef<Msg, Reply> {
+  /** The current routees, in order. */
+  readonly routees: readonly ActorRef<Msg, Reply>[];
+  /** Asks completed by each routee (by address), and what is queued or in flight now. */
+  stats(): PoolStats;
+}
+
+/** Load figures of a pool. */
+export interface PoolStats {
+  readonly routees: number;
+  readonly queued: number;
+  readonly inFlight: number;
+  /** Asks each routee answered, by routee address. */
+  readonly completed: Readonly<Record<string, number>>;
+}
+
+interface Task {
+  readonly message: unknown;
+  readonly transfer: readonly Transferable[] | undefined;
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: unknown) => void;
+  readonly deadline: number;
+  timer: unknown;
+  done: boolean;
+}
+
+/** The state a pool ref and its pool actor share (both live in the caller's runtime). @internal */
+export class PoolCore {
+  routees: ActorRef[] = [];
+  private rr = 0;
+  private ring: HashRing | undefined;
+  private readonly queue = new RingBuffer<Task>(16);
+  private inFlight = new Map<string, number>();
+  private readonly completed = new Map<string, number>();
+  private stopped = false;
+  private queued = 0;
+
+  constructor(
+    readonly routing: Routing,
+    private readonly clock: Clock,
+    private readonly askTimeoutMs: number,
+    private readonly address: () => string,
+    private readonly options: PoolOptions,
+  ) {}
+
+  setRoutees(refs: ActorRef[]): void {
+    this.routees = refs;
+    const live = new Map<string, number>();
+    for (const r of refs) live.set(r.address, this.inFlight.get(r.address) ?? 0);
+    this.inFlight = live;
+    if (this.routing === 'consistent-hash') (this.ring ??= new HashRing()).set(refs.map((r) => r.address));
+    this.pump();
+  }
+
+  remove(address: string): void {
+    this.setRoutees(this.routees.filter((r) => r.address !== address));
+  }
+
+  private pick(message: unknown): ActorRef | undefined {
+    const rs = this.routees;
+    if (rs.length === 0) return undefined;
+    if (this.routing === 'consistent-hash') {
+      const key = this.options.hashKey!(message);
+      return rs[this.ring!.lookup(String(key))];
+    }
+    return rs[this.rr++ % rs.length];
+  }
+
+  tell(message: unknown, options?: TellOptions): void {
+    if (this.routing === 'broadcast') {
+      for (const r of this.routees) r.tell(message, options);
+      return;
+    }
+    if (this.routing === 'balancing') {
+      // A tell is a task whose reply nobody waits for; it still takes a credit until answered.
+      this.ask(message, options).catch(() => undefined);
+      return;
+    }
+    const r = this.pick(message);
+    if (r === undefined) throw this.noRoutees();
+    r.tell(message, options);
+  }
+
+  ask(message: unknown, options?: AskOptions): Promise<unknown> {
+    if (this.routing === 'broadcast') {
+      return Promise.reject(
+        new InvalidOptionsError(
+          `pool ${this.address()} uses broadcast routing: use tell(), since an ask would get one reply per routee`,
+        ),
+      );
+    }
+    if (this.stopped) return Promise.reject(new ActorStoppedError(this.address()));
+    if (this.routing !== 'balancing') {
+      const r = this.pick(message);
+      return r === undefined ? Promise.reject(this.noRoutees()) : r.ask(message, options);
+    }
+    const max = this.options.maxQueued;
+    if (max !== undefined && this.queued >= max)
+      return Promise.reject(new MailboxFullError(this.address(), max));
+    const timeoutMs = options?.timeoutMs ?? this.askTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const task: Task = {
+        message,
+        transfer: options?.transfer,
+        resolve,
+        reject,
+        deadline: this.clock.now() + timeoutMs,
+        timer: undefined,
+        done: false,
+      };
+      task.timer = this.clock.setTimeout(() => {
+        if (task.done) return;
+        task.done = true;
+        reject(new AskTimeoutError(this.address(), summarize(message), timeoutMs));
+      }, timeoutMs);
+      this.queue.push(task);
+      this.queued++;
+      this.pump();
+    });
+  }
+
+  /** Hand queued asks to routees with credit left. */
+  private pump(): void {
+    const credit = this.options.credit ?? 2;
+    while (!this.queue.isEmpty()) {
+      let best: ActorRef | undefined;
+      let bestLoad = credit;
+      for (const r of this.routees) {
+        const load = this.inFlight.get(r.address) ?? 0;
+        if (load < bestLoad) {
+          best = r;
+          bestLoad = load;
+          if (load === 0) break;
+        }
+      }
+      if (best === undefined) return;
+      const task = this.queue.shift()!;
+      this.queued--;
+      if (task.done) continue;
+      this.dispatch(best, task);
+    }
+  }
+
+  private dispatch(routee: ActorRef, task: Task): void {
+    const address = routee.address;
+    this.inFlight.set(address, (this.inFlight.get(address) ?? 0) + 1);
+    const remaining = Math.max(1, task.deadline - this.clock.now());
+    const opts: AskOptions = task.transfer
+      ? { timeoutMs: remaining, transfer: task.transfer }
+      : { timeoutMs: remaining };
+    routee.ask(task.message, opts).then(
+      (v) => {
+        this.finish(address, true);
+        this.settle(task, () => task.resolve(v));
+      },
+      (e) => {
+        this.finish(address, false);
+        if (!task.done && this.options.redispatchOnLost && isThreadLostError(e)) {
+          this.queue.push(task);
+          this.queued++;
+          this.pump();
+          return;
+        }
+        this.settle(task, () => task.reject(e));
+      },
+    );
+  }
+
+  private finish(address: string, ok: boolean): void {
+    const n = this.inFlight.get(address);
+    if (n !== undefined) this.inFlight.set(address, n - 1);
+    if (ok) this.completed.set(address, (this.completed.get(address) ?? 0) + 1);
+    this.pump();
+  }
+
+  private settle(task: Task, fn: () => void): void {
+    if (task.done) return;
+    task.done = true;
+    this.clock.clearTimeout(task.timer);
+    fn();
+  }
+
+  close(): void {
+    this.stopped = true;
+    while (!this.queue.isEmpty()) {
+      const t = this.queue.shift()!;
+      this.settle(t, () => t.reject(new ActorStoppedError(this.address(), 'the pool stopped')));
+    }
+    this.queued = 0;
+  }
+
+  stats(): PoolStats {
+    let inFlight = 0;
+    for (const n of this.inFlight.values()) inFlight += n;
+    return {
+      routees: this.routees.length,
+      queued: this.queued,
+      inFlight,
+      completed: Object.fromEntries(this.completed),
+    };
+  }
+
+  private noRoutees(): Error {
+    return new ActorStoppedError(this.address(), 'the pool has no routees left');
+  }
+}
+
+interface PoolArgs {
+  readonly core: PoolCore;
+  readonly routee: Behaviour | string;
+  readonly args: unknown;
+  readonly size: number;
+  readonly placement: Placement | undefined;
+  readonly mailbox: MailboxOptions | undefined;
+}
+
+/** The pool actor: supervises the routees, watches them, and routes messages sent to its address. */
+function poolBehaviour(supervision: SupervisionOptions | undefined): Behaviour<unknown, PoolArgs, PoolArgs> {
+  return defineActor<unknown, PoolArgs, PoolArgs>({
+    name: 'troupe.pool',
+    ...(supervision === undefined ? {} : { supervision }),
+    init(ctx, a) {
+      // Routees are spawned with the pool; after a restart of the pool actor they are spawned again.
+      if (ctx.children.length === 0) spawnRoutees(ctx as unknown as ActorCell, a);
+      return a;
+    },
+    receive(ctx, a, message) {
+      if (isTerminated(message)) {
+        a.core.remove((message as Terminated).actor.address);
+        if (a.core.routees.length === 0) ctx.stop(ctx.self);
+        return a;
+      }
+      // A message sent to the pool's address (e.g. from another thread): route it on.
+      const reply = (ctx as unknown as ActorCell).detachReply();
+      if (reply === undefined) a.core.tell(message);
+      else
+        a.core.ask(message).then(
+          (v) => reply.reply(v),
+          (e) => reply.fail(e),
+        );
+      return a;
+    },
+    onStop: (_ctx, a) => a.core.close(),
+  });
+}
+
+function spawnRoutees(pool: ActorCell, a: PoolArgs): void {
+  const refs: ActorRef[] = [];
+  for (let i = 0; i < a.size; i++) {
+    const ref = pool.spawnChild(a.routee, a.args, {
+      name: `routee-${i}`,
+      ...(a.placement === undefined ? {} : { placement: a.placement }),
+      ...(a.mailbox === undefined ? {} : { mailbox: a.mailbox }),
+    });
+    pool.watch(ref);
+    refs.push(ref);
+  }
+  a.core.setRoutees(refs);
+}
+
+/** A pool ref: routes in the caller's runtime. @internal */
+class PoolActorRef implements PoolRef {
+  constructor(
+    private readonly actor: ActorRef,
+    private readonly core: PoolCore,
+  ) {}
+  get address(): string {
+    return this.actor.address;
+  }
+  get name(): string {
+    return this.actor.name;
+  }
+  get routees(): readonly ActorRef[] {
+    return this.core.routees;
+  }
+  tell(message: unknown, options?: TellOptions): void {
+    this.core.tell(message, options);
+  }
+  ask(message: unknown, options?: AskOptions): Promise<unknown> {
+    return this.core.ask(message, options);
+  }
+  stats(): PoolStats {
+    return this.core.stats();
+  }
+  toJSON(): { $ref: string } {
+    return { $ref: this.address };
+  }
+}
+
+const POOL_KEYS = new Set([
+  'size',
+  'routing',
+  'placement',
+  'name',
+  'hashKey',
+  'credit',
+  'maxQueued',
+  'redispatchOnLost',
+  'mailbox',
+  'supervision',
+]);
+
+/** Start a pool under `parent`. @internal */
+export function spawnPool(
+  parent: ActorCell,
+  routee: Behaviour | string,
+  args: unknown,
+  options: PoolOptions,
+  defaultSize: number,
+): PoolRef {
+  for (const k of Object.keys(options)) {
+    if (!POOL_KEYS.has(k))
+      throw new InvalidOptionsError(
+        `unknown pool option '${k}'; the options are: ${[...POOL_KEYS].join(', ')}`,
+      );
+  }
+  const routing = options.routing ?? 'round-robin';
+  if (!['round-robin', 'broadcast', 'consistent-hash', 'balancing'].includes(routing)) {
+    throw new InvalidOptionsError(
+      `pool routing must be 'round-robin', 'broadcast', 'consistent-hash' or 'balancing', got ${String(routing)}`,
+    );
+  }
+  if (routing === 'consistent-hash' && typeof options.hashKey !== 'function') {
+    throw new InvalidOptionsError('consistent-hash routing needs hashKey: (message) => string | number');
+  }
+  const size = options.size ?? defaultSize;
+  if (!Number.isInteger(size) || size < 1)
+    throw new InvalidOptionsError(`pool size must be a whole number ≥ 1, got ${String(options.size)}`);
+  if (options.credit !== undefined && !(Number.isInteger(options.credit) && options.credit >= 1)) {
+    throw new InvalidOptionsError(`pool credit must be a whole number ≥ 1, got ${String(options.credit)}`);
+  }
+  const sys = parent.system;
+  let actor: ActorRef | undefined;
+  const core = new PoolCore(routing, sys.clock, sys.askTimeoutMs, () => actor?.address ?? 'pool', options);
+  const poolArgs: PoolArgs = {
+    core,
+    routee,
+    args,
+    size,
+    placement: options.placement,
+    mailbox: options.mailbox,
+  };
+  actor = parent.spawnChild(
+    poolBehaviour(options.supervision),
+    poolArgs,
+    options.name === undefined ? undefined : { name: options.name },
+  );
+  // Spawn the routees now, so the pool routes from its first message on.
+  try {
+    spawnRoutees((actor as LocalActorRef).cell, poolArgs);
+  } catch (e) {
+    parent.stop(actor);
+    throw e;
+  }
+  return new PoolActorRef(actor, core);
+}

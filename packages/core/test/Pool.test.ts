@@ -1,0 +1,179 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type ActorSystem,
+  createActorSystem,
+  defineActor,
+  isActorStoppedError,
+  isInvalidOptionsError,
+  isMailboxFullError,
+} from '../src/index.js';
+import { waitFor } from './helpers.js';
+
+let system: ActorSystem | undefined;
+afterEach(async () => {
+  await system?.shutdown();
+  system = undefined;
+});
+
+/** Replies with its own name; optional delay (async) per routee index. */
+const Named = defineActor<{ key?: string; delayMs?: number } | 'fail', string, void, string>({
+  name: 'named',
+  init: (ctx) => ctx.path.split('/').pop()!,
+  async receive(ctx, name, m) {
+    if (m === 'fail') throw new Error('routee failed');
+    if (m.delayMs) await new Promise((r) => setTimeout(r, m.delayMs));
+    if (ctx.isAsk) ctx.reply(name);
+    return name;
+  },
+});
+
+describe('pools', () => {
+  it('round-robin spreads asks evenly over the routees', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    const pool = system.spawnPool(Named, undefined, { size: 4, name: 'rr' });
+    expect(pool.routees).toHaveLength(4);
+    const names = await Promise.all(Array.from({ length: 40 }, () => pool.ask({})));
+    const counts = names.reduce<Record<string, number>>((acc, n) => ({ ...acc, [n]: (acc[n] ?? 0) + 1 }), {});
+    expect(counts).toEqual({ 'routee-0': 10, 'routee-1': 10, 'routee-2': 10, 'routee-3': 10 });
+    expect(system.lookup('rr/routee-2')).toBeDefined();
+  });
+
+  it('broadcast sends every tell to every routee, and refuses asks', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    const got: string[] = [];
+    const Rec = defineActor<string, undefined>({
+      name: 'rec',
+      receive: (ctx, _s, m) => void got.push(`${ctx.path.split('/').pop()}:${m}`),
+    });
+    const pool = system.spawnPool(Rec, undefined, { size: 3, routing: 'broadcast' });
+    pool.tell('hi');
+    await waitFor(() => got.length === 3);
+    expect(got.sort()).toEqual(['routee-0:hi', 'routee-1:hi', 'routee-2:hi']);
+    await expect(pool.ask('x')).rejects.toThrow(/broadcast routing: use tell/);
+  });
+
+  it('consistent-hash sends equal keys to the same routee', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    const pool = system.spawnPool(Named, undefined, {
+      size: 5,
+      routing: 'consistent-hash',
+      hashKey: (m) => (typeof m === 'string' ? m : (m.key ?? '')),
+    });
+    const keys = Array.from({ length: 200 }, (_, i) => `user-${i}`);
+    const first = await Promise.all(keys.map((key) => pool.ask({ key })));
+    const again = await Promise.all(keys.map((key) => pool.ask({ key })));
+    expect(again).toEqual(first);
+    expect(new Set(first).size).toBe(5);
+    // Losing one routee moves only the keys it owned.
+    await system.stop(pool); // stop everything, then check the ring directly
+    const { HashRing } = await import('../src/pool/routing.js');
+    const ring = new HashRing();
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    ring.set(ids);
+    const before = keys.map((k) => ids[ring.lookup(k)]);
+    ring.set(ids.filter((i) => i !== 'c'));
+    const after = keys.map((k) => ['a', 'b', 'd', 'e'][ring.lookup(k)]);
+    const moved = keys.filter((_, i) => before[i] !== after[i]);
+    expect(moved.length).toBe(before.filter((o) => o === 'c').length);
+  });
+
+  it('balancing lets fast routees take more work and never exceeds the credit', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const Worker = defineActor<number, number, void, number>({
+      name: 'balanced-worker',
+      init: (ctx) => Number(ctx.path.split('-').pop()),
+      async receive(ctx, index, n) {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        // routee-0 is 6× slower than the others
+        await new Promise((r) => setTimeout(r, index === 0 ? 12 : 2));
+        inFlight--;
+        ctx.reply(n);
+        return index;
+      },
+    });
+    const pool = system.spawnPool(Worker, undefined, { size: 3, routing: 'balancing', credit: 1 });
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => pool.ask(i, { timeoutMs: 10_000 })),
+    );
+    expect(results).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(maxInFlight).toBeLessThanOrEqual(3); // credit 1 × 3 routees
+    const done = pool.stats().completed;
+    const slow = done[pool.routees[0]!.address] ?? 0;
+    const fast = (done[pool.routees[1]!.address] ?? 0) + (done[pool.routees[2]!.address] ?? 0);
+    expect(slow + fast).toBe(60);
+    expect(slow).toBeLessThan(fast / 4);
+  });
+
+  it('balancing bounds its queue with maxQueued', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    const pool = system.spawnPool(Named, undefined, {
+      size: 1,
+      routing: 'balancing',
+      credit: 1,
+      maxQueued: 2,
+    });
+    const asks = [0, 1, 2].map(() => pool.ask({ delayMs: 20 }));
+    const err = await pool.ask({}).catch((e: Error) => e);
+    expect(isMailboxFullError(err)).toBe(true);
+    expect(await Promise.all(asks)).toEqual(['routee-0', 'routee-0', 'routee-0']);
+  });
+
+  it('restarts a failed routee and keeps routing to it', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    const pool = system.spawnPool(Named, undefined, { size: 2 });
+    await expect(pool.ask('fail')).rejects.toThrow(/routee failed/);
+    const names = await Promise.all([pool.ask({}), pool.ask({}), pool.ask({}), pool.ask({})]);
+    expect(new Set(names)).toEqual(new Set(['routee-0', 'routee-1']));
+  });
+
+  it('routes messages sent to the pool address, and rejects queued asks when it stops', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    const pool = system.spawnPool(Named, undefined, { size: 1, routing: 'balancing', credit: 1, name: 'p' });
+    const viaAddress = system.lookup<{ delayMs?: number }, string>(pool.address)!;
+    expect(await viaAddress.ask({})).toBe('routee-0');
+    const busy = pool.ask({ delayMs: 50 });
+    const queued = pool.ask({});
+    await system.stop(pool);
+    await expect(queued).rejects.toSatisfy(isActorStoppedError);
+    await busy.catch(() => undefined);
+  });
+
+  it('checks its options', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    const s = system;
+    expect(() => s.spawnPool(Named, undefined, { routing: 'random' as never })).toThrow(
+      /pool routing must be/,
+    );
+    expect(() => s.spawnPool(Named, undefined, { routing: 'consistent-hash' })).toThrow(/needs hashKey/);
+    expect(() => s.spawnPool(Named, undefined, { size: 0 })).toThrow(/pool size/);
+    try {
+      s.spawnPool(Named, undefined, { sise: 2 } as never);
+    } catch (e) {
+      expect(isInvalidOptionsError(e)).toBe(true);
+      expect((e as Error).message).toContain("unknown pool option 'sise'");
+    }
+  });
+});
+
+describe('pools of thread actors', () => {
+  const catalog = new URL('./fixtures/threadCatalog.ts', import.meta.url).href;
+
+  it('runs routees on the threads and re-dispatches the work of a lost thread exactly once', async () => {
+    system = await createActorSystem({ name: 'tpool', catalog: [catalog], threads: { size: 2 } });
+    const pool = system.spawnPool<unknown, unknown, void, { n: number; sq: number; threadId: number }>(
+      'test.square',
+      undefined,
+      { placement: 'thread', routing: 'balancing', credit: 1, redispatchOnLost: true },
+    );
+    expect(pool.routees).toHaveLength(2);
+    const tasks = Array.from({ length: 40 }, (_, n) => pool.ask({ sleep: 5, n }, { timeoutMs: 20_000 }));
+    setTimeout(() => pool.routees[0]!.tell({ exit: true }), 30);
+    const results = await Promise.all(tasks);
+    expect(results.map((r) => r.n)).toEqual(Array.from({ length: 40 }, (_, n) => n));
+    expect(results.every((r) => r.sq === r.n * r.n)).toBe(true);
+    expect(new Set(results.map((r) => r.threadId)).size).toBeGreaterThanOrEqual(2);
+  });
+});
