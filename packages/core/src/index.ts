@@ -52,4 +52,4 @@ export {
   type TroupeEvent,
   type TroupeEventKind,
 } from './system/events.js';
-export type { ThreadOptions } from './threads/options.js';
+export type { ThreadOptions, ThreadsInfo } from './threads/options.js';

@@ -18,7 +18,7 @@ import { RemoteRuntime } from '../remote/RemoteRuntime.js';
 import { Sys } from '../supervision/handles.js';
 import { resolveSupervision } from '../supervision/options.js';
 import type { SupervisionOptions } from '../supervision/types.js';
-import type { ThreadOptions } from '../threads/options.js';
+import type { ThreadOptions, ThreadsInfo } from '../threads/options.js';
 import { ThreadPool } from '../threads/ThreadPool.js';
 import { type Clock, systemClock } from './clock.js';
 import { type DeadLetterReason, EventStream } from './events.js';
@@ -112,6 +112,8 @@ export interface ActorSystem {
   stop(ref: ActorRef): Promise<void>;
   /** Find an actor by top-level name (`'cart'`), path (`'cart/items'`, `'user/cart'`) or full address. */
   lookup<M = any, R = unknown>(nameOrPath: string): ActorRef<M, R> | undefined;
+  /** The worker threads, for systems created with `threads`. */
+  readonly threads: ThreadsInfo | undefined;
   /** Counters: actors, messages processed, dead letters, mailbox depths. */
   stats(): SystemStats;
   /** Stop every actor (children before parents), reject pending asks, and release all timers. */
@@ -254,6 +256,12 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     this.pool = pool;
     this.topology = { mainNode: this.nodeId, threadNodes: pool.nodes };
     await pool.start();
+  }
+
+  get threads(): ThreadsInfo | undefined {
+    const pool = this.pool;
+    if (pool === undefined) return undefined;
+    return { size: pool.slots.length, nodes: pool.nodes, terminate: (i) => pool.terminate(i) };
   }
 
   cellAt(path: string): ActorCell | undefined {

@@ -213,6 +213,19 @@ export class ThreadPool {
     await Promise.all(exits);
   }
 
+  /** Kill worker `index` now, even mid-computation (for chaos tests); resolves when it has exited. */
+  async terminate(index: number): Promise<void> {
+    const slot = this.slots[index];
+    if (slot === undefined)
+      throw new InvalidOptionsError(`threads are numbered 0 to ${this.slots.length - 1}, got ${index}`);
+    const w = slot.worker;
+    if (w === null) return;
+    slot.lastError = new Error('terminated by threads.terminate()');
+    const exited = new Promise<void>((r) => w.once('exit', () => r()));
+    await w.terminate();
+    await exited;
+  }
+
   /** Terminate every worker at once (shutdown took too long). */
   terminateAll(): void {
     this.closing = true;

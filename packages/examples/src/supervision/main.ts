@@ -15,7 +15,12 @@ interface Done {
 }
 
 /** A worker that squares numbers, and crashes on every `crashEvery`-th number. */
-const Worker = defineActor<WorkerMsg, { processed: number; crashEvery: number }, { crashEvery: number }, number>({
+const Worker = defineActor<
+  WorkerMsg,
+  { processed: number; crashEvery: number },
+  { crashEvery: number },
+  number
+>({
   name: 'example.worker',
   init: (_ctx, { crashEvery }) => ({ processed: 0, crashEvery }),
   receive(ctx, state, msg) {
@@ -34,7 +39,12 @@ type SupMsg = { type: 'job'; n: number; replyTo: ActorRef<Done> };
 /** Supervises three workers (one-for-one, at most 5 restarts a second, exponential backoff). */
 const Supervisor = defineActor<SupMsg, { next: number }, { crashEvery: number }>({
   name: 'example.supervisor',
-  supervision: { strategy: 'one-for-one', maxRestarts: 5, withinMs: 1000, backoff: { minMs: 10, maxMs: 200 } },
+  supervision: {
+    strategy: 'one-for-one',
+    maxRestarts: 5,
+    withinMs: 1000,
+    backoff: { minMs: 10, maxMs: 200 },
+  },
   init(ctx, { crashEvery }) {
     for (let i = 1; i <= 3; i++) ctx.spawn(Worker, { crashEvery }, { name: `worker-${i}` });
     return { next: 0 };
@@ -79,10 +89,14 @@ console.log(`Sending ${jobs} jobs to 3 workers; every job divisible by ${crashEv
 const sup = system.spawn(Supervisor, { crashEvery }, { name: 'supervisor' });
 const collector = system.spawn(Collector);
 for (let n = 1; n <= jobs; n++) sup.tell({ type: 'job', n, replyTo: collector });
-await Promise.race([allDone, new Promise((r) => setTimeout(r, 5000))]);
+let timer: NodeJS.Timeout | undefined;
+await Promise.race([allDone, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+clearTimeout(timer);
 
 const stats = system.stats();
-console.log(`\n${results.length} of ${jobs} jobs done; ${jobs - results.length} crashed and went to dead letters.`);
+console.log(
+  `\n${results.length} of ${jobs} jobs done; ${jobs - results.length} crashed and went to dead letters.`,
+);
 console.log(`dead letters: ${stats.deadLetters} (${JSON.stringify(stats.deadLettersByReason)})`);
 console.log(`messages processed: ${stats.messagesProcessed}`);
 await system.shutdown();

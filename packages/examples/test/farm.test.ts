@@ -1,0 +1,105 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+// The examples are tested as users run them: from the build (pnpm test builds first).
+import { runFarm, runSequential } from '../dist/farm/farm.js';
+
+const cli = new URL('../dist/farm/cli.js', import.meta.url).pathname;
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+const tasks = [24, 22, 20, 23, 21, 25];
+const expected = [46368, 17711, 6765, 28657, 10946, 75025];
+
+describe('the Fibonacci farm', () => {
+  it('computes the right results sequentially', () => {
+    expect(runSequential(tasks).results).toEqual(expected);
+  });
+
+  it('computes every result on worker threads, spread over the workers', async () => {
+    const r = await runFarm({ tasks, threads: 2 });
+    expect(r.results).toEqual(expected);
+    expect(Object.values(r.perWorker).reduce((a, b) => a + b, 0)).toBe(tasks.length);
+    expect(r.placement).toEqual({ threads: 2, nodes: 1 });
+    expect(r.duplicatesDropped).toBe(0);
+  });
+
+  it('computes every result with the workers on the main thread (local placement)', async () => {
+    const r = await runFarm({ tasks, threads: 0 });
+    expect(r.results).toEqual(expected);
+  });
+
+  it('keeps every result exact and counted once when a thread is killed mid-run', async () => {
+    const lines: string[] = [];
+    const r = await runFarm({
+      tasks: [27, 26, 25, 24, 23, 22, 21, 20],
+      threads: 2,
+      chaos: true,
+      log: (l) => lines.push(l),
+    });
+    expect(r.results).toEqual([196418, 121393, 75025, 46368, 28657, 17711, 10946, 6765]);
+    expect(r.threadsKilled).toBe(1);
+    expect(lines[0]).toMatch(/chaos: killing worker thread \d/);
+    expect(Object.values(r.perWorker).reduce((a, b) => a + b, 0)).toBe(8);
+  });
+});
+
+describe('pnpm farm (the CLI)', () => {
+  it('prints exactly the result list, then the times and the speedup', () => {
+    const r = run(['--tasks', '24,22,20', '--threads', '2']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toContain('[46368, 17711, 6765]');
+    expect(r.stdout).toMatch(/sequential: \d+\.\d{3} s/);
+    expect(r.stdout).toMatch(/parallel: +\d+\.\d{3} s on 2 thread/);
+    expect(r.stdout).toMatch(/speedup: +\d+\.\d\d×/);
+  });
+
+  it('prints one JSON result with --json', () => {
+    const r = run(['--tasks', '20..23', '--threads', '2', '--json', '--repeat', '2']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.results).toEqual([6765, 10946, 17711, 28657]);
+    expect(out.runs).toHaveLength(2);
+    expect(out.speedup).toBeGreaterThan(0);
+    expect(Object.values(out.perWorker as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(4);
+    expect(out.placement).toEqual({ threads: 2, nodes: 1 });
+  });
+
+  it('sweeps thread counts with --scaling and writes the chart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'farm-'));
+    try {
+      const r = run(['--tasks', '22..24', '--threads', '2', '--scaling', '--out', dir]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/workers \| wall time \| +speedup \| efficiency/);
+      expect(r.stdout).toMatch(/\n +2 \| +\d+\.\d{3} s \| +\d+\.\d\d× \| +\d+%/);
+      expect(readFileSync(join(dir, 'farm-scaling.svg'), 'utf8')).toContain('<svg');
+      expect(readFileSync(join(dir, 'farm-scaling.png')).subarray(1, 4).toString()).toBe('PNG');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects bad arguments with a message that says what to do', () => {
+    const bad = run(['--tasks', 'x,y']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('give whole numbers, as a list (38,37,36) or a range (30..36)');
+    const nats = run(['--nats', 'nats://127.0.0.1:4222', '--nodes', '2']);
+    expect(nats.status).toBe(2);
+    expect(nats.stderr).toContain('need the NATS transport, which is not implemented yet');
+  });
+});
+
+describe('the supervision example', () => {
+  it('shows restarts of crashing workers on the event stream', () => {
+    const script = new URL('../dist/supervision/main.js', import.meta.url).pathname;
+    const r = spawnSync(process.execPath, [script, '--jobs', '20', '--crash-every', '7'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('→ restart worker-1 after "cannot handle job 7"');
+    expect(r.stdout).toContain('18 of 20 jobs done; 2 crashed and went to dead letters.');
+  });
+});
