@@ -154,7 +154,7 @@ export const isReplyOutsideAskError = guard<ReplyOutsideAskError>('ReplyOutsideA
  *
  * @example
  * ```ts
- * try { await system.spawn('fib') } catch (e) { if (isUnknownBehaviourError(e)) console.error(e.message) }
+ * try { system.spawn('fib') } catch (e) { if (isUnknownBehaviourError(e)) console.error(e.message) }
  * ```
  */
 export class UnknownBehaviourError extends TroupeError {
@@ -353,3 +353,65 @@ export class UnserializableMessageError extends TroupeError {
 }
 /** True if `e` is an {@link UnserializableMessageError}. @example `isUnserializableMessageError(e)` */
 export const isUnserializableMessageError = guard<UnserializableMessageError>('UnserializableMessageError');
+
+/**
+ * A remote node was lost (it stopped heartbeating, or its connection dropped for longer than
+ * the down timeout). Its actors fail to their supervisors with this error; asks to them reject
+ * at once with it.
+ *
+ * @example
+ * ```ts
+ * supervision: { decider: (e) => (isNodeLostError(e) ? 'restart' : 'stop') }
+ * ```
+ */
+export class NodeLostError extends TroupeError {
+  override readonly name = 'NodeLostError';
+  constructor(
+    /** The node id of the lost node (or of one of its threads). */
+    readonly node: string,
+    detail: string,
+  ) {
+    super(`node ${node} was lost (${detail}); its actors failed to their supervisors`);
+  }
+}
+/** True if `e` is a {@link NodeLostError}. @example `if (isNodeLostError(e)) retry()` */
+export const isNodeLostError = guard<NodeLostError>('NodeLostError');
+
+/**
+ * True if `e` says the runtime that hosted an actor was lost (a thread or a node): the work may
+ * be sent again elsewhere.
+ *
+ * @example
+ * ```ts
+ * pool.ask(task).catch((e) => (isRuntimeLostError(e) ? pool.ask(task) : Promise.reject(e)))
+ * ```
+ */
+export function isRuntimeLostError(e: unknown): boolean {
+  return isThreadLostError(e) || isNodeLostError(e);
+}
+
+/**
+ * A message is larger than the transport allows (e.g. NATS `max_payload`). Raised at the sender.
+ *
+ * @example
+ * ```ts
+ * await remote.ask(hugeBlob).catch((e) => isPayloadTooLargeError(e) && sendInChunks(hugeBlob));
+ * ```
+ */
+export class PayloadTooLargeError extends TroupeError {
+  override readonly name = 'PayloadTooLargeError';
+  constructor(
+    /** Encoded size in bytes. */
+    readonly size: number,
+    /** The limit in bytes. */
+    readonly limit: number,
+    what: string,
+  ) {
+    super(
+      `${what} is ${size} bytes encoded, over the limit of ${limit} bytes (the NATS server's max_payload); ` +
+        'send smaller messages (split the data, or pass a reference to where it is stored) or raise max_payload on the server',
+    );
+  }
+}
+/** True if `e` is a {@link PayloadTooLargeError}. @example `isPayloadTooLargeError(e)` */
+export const isPayloadTooLargeError = guard<PayloadTooLargeError>('PayloadTooLargeError');

@@ -37,6 +37,7 @@ export {
   type ActorSystem,
   type ActorSystemOptions,
   createActorSystem,
+  type NodeStatus,
   type SystemStats,
 } from './system/ActorSystem.js';
 export type { Clock } from './system/clock.js';
@@ -48,8 +49,16 @@ export {
   EventStream,
   type FatalEvent,
   type LifecycleEvent,
+  type NodeEvent,
   type SupervisionEvent,
   type TroupeEvent,
   type TroupeEventKind,
 } from './system/events.js';
 export type { ThreadOptions, ThreadsInfo } from './threads/options.js';
+export {
+  type ExposeHandler,
+  type NodeInfo,
+  processNodeOf,
+  type Transport,
+  type TransportHost,
+} from './transport/Transport.js';

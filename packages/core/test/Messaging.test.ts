@@ -374,3 +374,56 @@ describe('dead letters', () => {
     expect(system.stats().deadLetters).toBe(1);
   });
 });
+
+describe('fairness with async handlers', () => {
+  it('fires timers during a flood to an actor whose async receive settles at once', async () => {
+    system = await createActorSystem({ name: 'test' });
+    let processed = 0;
+    const AsyncSink = defineActor<number, undefined>({
+      name: 'async-sink',
+      async receive() {
+        processed++;
+      },
+    });
+    const sink = system.spawn(AsyncSink);
+    const N = 1_000_000;
+    for (let i = 0; i < N; i++) sink.tell(i);
+    const setAt = performance.now();
+    const firedAfter = await new Promise<number>((r) => setTimeout(() => r(performance.now() - setAt), 10));
+    expect(firedAfter).toBeLessThan(50);
+    expect(processed).toBeLessThan(N);
+    await waitFor(() => processed === N, 20_000, 'the flood to drain');
+  });
+
+  it('rejects dispatcher options that would hang it', async () => {
+    await expect(createActorSystem({ name: 't', dispatcher: { throughput: 0 } })).rejects.toThrow(
+      /throughput must be a whole number/,
+    );
+  });
+});
+
+describe('death watch and bounded mailboxes', () => {
+  it('never drops a Terminated notification because the watcher mailbox is full', async () => {
+    system = await createActorSystem({ name: 'test' });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const got: unknown[] = [];
+    const target = system.spawn(Recorder);
+    const Watcher = defineActor<unknown, undefined>({
+      name: 'full-watcher',
+      init: (ctx) => void ctx.watch(target),
+      async receive(_ctx, _s, m) {
+        if (m === 'block') await gate;
+        got.push(m);
+      },
+    });
+    const w = system.spawn(Watcher, undefined, { mailbox: { capacity: 1, overflow: 'dropNewest' } });
+    w.tell('block');
+    await settle();
+    w.tell('fills-the-mailbox');
+    await system.stop(target);
+    release();
+    await waitFor(() => got.some(isTerminated));
+    expect(got[0]).toBe('block');
+  });
+});

@@ -437,6 +437,67 @@ describe('failures and messages', () => {
     const kid2 = await p.ask('kid');
     expect(kid2).not.toBe(kid1);
     expect(await (kid2 as ActorRef<ChildMsg, ChildInfo>).ask('get')).toEqual({ count: 0, restarts: 0 });
-    await expect((kid1 as ActorRef<ChildMsg>).ask('get')).rejects.toThrow(/has stopped/);
+    // A ref names a path (ADR 0004): the old ref reaches the child that init started again.
+    expect(await (kid1 as ActorRef<ChildMsg, ChildInfo>).ask('get')).toEqual({ count: 0, restarts: 0 });
+  });
+});
+
+describe('edge cases', () => {
+  it('resuming a supervisor that escalated also resumes the child that failed', async () => {
+    system = await createActorSystem({ name: 'test', supervision: { decider: () => 'resume' } });
+    const Sup = defineActor<'kid', undefined, void, ActorRef>({
+      name: 'escalating-sup',
+      supervision: { decider: () => 'escalate' },
+      init: (ctx) => void ctx.spawn(Child, undefined, { name: 'kid' }),
+      receive: (ctx) => void ctx.reply(ctx.children[0]!),
+    });
+    const sup = system.spawn(Sup);
+    const kid = (await sup.ask('kid')) as ActorRef<ChildMsg, ChildInfo>;
+    kid.tell('inc');
+    kid.tell('fail');
+    kid.tell('inc');
+    expect(await kid.ask('get', { timeoutMs: 1000 })).toEqual({ count: 2, restarts: 0 });
+  });
+
+  it('a resume after a failed init starts the actor again instead of running it without state', async () => {
+    system = await createActorSystem({ name: 'test', supervision: { decider: () => 'resume' } });
+    let attempts = 0;
+    const FlakyInit = defineActor<'get', string, void, string>({
+      name: 'flaky-init-resume',
+      init() {
+        if (++attempts === 1) throw new Error('first init fails');
+        return 'initialised';
+      },
+      receive: (ctx, s) => void ctx.reply(s),
+    });
+    expect(await system.spawn(FlakyInit).ask('get')).toBe('initialised');
+  });
+
+  it('rest-for-one restarts the later children when a permanent child stops itself, keeping the start order', async () => {
+    await setUp('rest-for-one', 'permanent');
+    system!.lookup<ChildMsg>('sup/b')!.tell('quit');
+    await settle(10);
+    expect([await info('a'), await info('b'), await info('c')]).toEqual([kept, restarted, restarted]);
+  });
+
+  it('refs to a permanent child reach its new incarnation', async () => {
+    await setUp('one-for-one', 'permanent');
+    const b = system!.lookup<ChildMsg, ChildInfo>('sup/b')!;
+    b.tell('quit');
+    await settle(10);
+    expect(await b.ask('get')).toEqual({ count: 0, restarts: 1 });
+  });
+
+  it('checks supervision options when the behaviour is defined', () => {
+    expect(() =>
+      defineActor({
+        name: 'typo',
+        supervision: { stratgy: 'one-for-all' } as never,
+        receive: () => undefined,
+      }),
+    ).toThrow(/unknown supervision option 'stratgy'/);
+    expect(() =>
+      defineActor({ name: 'bad', supervision: { maxRestarts: -1 }, receive: () => undefined }),
+    ).toThrow(/maxRestarts must be a whole number/);
   });
 });

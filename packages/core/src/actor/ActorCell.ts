@@ -218,7 +218,8 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   /** Called on a watcher when a watched actor terminates. */
   notifyTerminated(target: ActorCell, custom: unknown, reason: TerminationReason): void {
     this.watching?.delete(target);
-    this.enqueue(custom ?? target.terminatedMessage(reason), undefined);
+    // Death-watch notifications are not dropped by a full bounded mailbox.
+    this.enqueue(custom ?? target.terminatedMessage(reason), undefined, true);
   }
 
   // ---- Spawning -----------------------------------------------------------------------------
@@ -292,14 +293,20 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
 
   // ---- Message intake -----------------------------------------------------------------------
 
-  enqueue(message: unknown, reply: ReplyTarget | undefined): void {
+  enqueue(message: unknown, reply: ReplyTarget | undefined, force = false): void {
     if (this.status === Status.Stopped) {
+      // A ref names a path: if a new incarnation lives there (a permanent child started again), it gets the message.
+      const next = this.system.cellAt(this.path);
+      if (next !== undefined && next !== this) {
+        next.enqueue(message, reply, force);
+        return;
+      }
       this.system.deadLetter(this.address, message, this.system.isShutdown ? 'shutdown' : 'stopped');
       reply?.fail(this.stoppedError());
       return;
     }
     const mb = (this.mailbox ??= new Mailbox(this.mailboxOptions.capacity, this.mailboxOptions.overflow));
-    const outcome = mb.offer(message, reply);
+    const outcome = mb.offer(message, reply, force);
     if (outcome !== Offer.Accepted) this.overflowed(outcome, mb, message, reply);
     if (!this.scheduled && !this.busy && this.status === Status.Running)
       this.system.dispatcher.schedule(this);
@@ -442,7 +449,19 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
         this.start();
         return;
       case Sys.Resume:
-        if (this.status === Status.Suspended) this.status = Status.Running;
+        if (this.status !== Status.Suspended) return;
+        // An actor whose init failed has no state to resume: start it again instead.
+        if (!this.initialized) {
+          this.beginRestart(undefined);
+          return;
+        }
+        this.status = Status.Running;
+        // Children that escalated to this actor wait for a decision: resuming this actor resumes them (as in Akka).
+        if (this.childCells !== null) {
+          for (const c of this.childCells.values())
+            if (c instanceof ActorCell && c.status === Status.Suspended && c.restartTimer === undefined)
+              c.sendSystem({ k: Sys.Resume });
+        }
         return;
       case Sys.Restart:
         this.beginRestart(m.error);
@@ -453,11 +472,22 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
       case Sys.Failed:
         onChildFailed(this, m.child, m.error);
         return;
-      case Sys.ChildTerminated:
-        this.childCells?.get(m.child.name) === m.child && this.childCells.delete(m.child.name);
-        if (this.status === Status.Stopping || this.status === Status.Restarting) this.childrenMaybeGone();
-        else onChildTerminated(this, m.child, m.reason, m.self);
+      case Sys.ChildTerminated: {
+        const current = this.childCells?.get(m.child.name) === m.child;
+        if (this.status === Status.Stopping || this.status === Status.Restarting) {
+          if (current) this.childCells!.delete(m.child.name);
+          this.childrenMaybeGone();
+        } else if (current) {
+          // The child stays listed while the supervisor decides, so a strategy sees the start order.
+          if (
+            !onChildTerminated(this, m.child, m.reason, m.self) &&
+            this.childCells!.get(m.child.name) === m.child
+          ) {
+            this.childCells!.delete(m.child.name);
+          }
+        }
         return;
+      }
     }
   }
 
@@ -585,7 +615,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
         self: this.stopSelf,
       });
     }
-    if (sys.events.listensTo('lifecycle')) {
+    if (sys.events.listensTo('lifecycle') && this.parentCell !== null) {
       sys.events.publish({
         kind: 'lifecycle',
         actor: this.address,

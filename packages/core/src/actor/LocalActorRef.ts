@@ -26,7 +26,9 @@ export class LocalActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, 
   }
 
   ask(message: Msg, options?: AskOptions): Promise<Reply> {
-    const cell = this.cell;
+    let cell = this.cell;
+    // A ref names a path: a new incarnation there (a permanent child started again) answers.
+    if (cell.isTerminated()) cell = cell.system.cellAt(cell.path) ?? cell;
     const sys = cell.system;
     if (cell.isTerminated()) {
       const err = sys.isShutdown

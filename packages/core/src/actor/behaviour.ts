@@ -4,6 +4,7 @@
  * travels.
  */
 import type { MailboxOptions } from '../mailbox/Mailbox.js';
+import { resolveSupervision } from '../supervision/options.js';
 import type { RestartType, SupervisionOptions } from '../supervision/types.js';
 import type { ActorSystem } from '../system/ActorSystem.js';
 import type { ActorRef } from './ActorRef.js';
@@ -64,9 +65,17 @@ export interface Timers<Msg> {
  * - `'local'` (default): in the caller's runtime (thread);
  * - `'thread'`: on the system's pool of worker threads (round-robin);
  * - `{ thread: i }`: on worker thread `i` (0-based);
- * - `'main'`: on the main thread (from inside a worker thread).
+ * - `'main'`: on the main thread (from inside a worker thread);
+ * - `{ node: id }`: on a node of the system (`id` from `system.nodes()`: a node, or one of its threads);
+ * - `'any-node'`: on another node that offers the behaviour (round-robin).
  */
-export type Placement = 'local' | 'thread' | 'main' | { readonly thread: number };
+export type Placement =
+  | 'local'
+  | 'thread'
+  | 'main'
+  | 'any-node'
+  | { readonly thread: number }
+  | { readonly node: string };
 
 /** Options of `spawn` (from the system or from inside an actor). */
 export interface SpawnOptions {
@@ -183,6 +192,7 @@ export function defineActor<Msg, State = undefined, Args = void, Reply = unknown
       `defineActor('${definition.name}'): \`receive\` must be a function (ctx, state, message) => state`,
     );
   }
+  if (definition.supervision !== undefined) resolveSupervision(definition.supervision); // fail now, not at the first failure
   return Object.freeze({ ...definition, [BEHAVIOUR]: true as const });
 }
 

@@ -1,9 +1,12 @@
 /**
  * The dispatcher: one run queue of actors that have work. Each actor processes up to a batch of
  * messages, then the next actor runs; after a time slice the loop yields to the event loop with
- * `setImmediate`, so timers and I/O are never starved by a flood of messages.
+ * `setImmediate`, so timers and I/O are never starved by a flood of messages. A slice lasts
+ * until the event loop has turned, even across turns started from microtasks (async handlers
+ * settling one after another must not starve timers either).
  * @internal
  */
+import { InvalidOptionsError } from '../errors.js';
 import { RingBuffer } from '../mailbox/RingBuffer.js';
 
 /** Something the dispatcher can run: an actor cell. */
@@ -29,15 +32,34 @@ export class Dispatcher {
   private pending = false;
   private running = false;
   private deadline = 0;
-  /** Messages processed in this turn; checked against the deadline every 64. */
+  /** A slice is open from its first turn until the event loop turns (a `setImmediate` runs). */
+  private sliceOpen = false;
+  private yielding = false;
+  /** Messages processed; the clock is read every 64. */
   tick = 0;
   readonly throughput: number;
   private readonly timeSliceMs: number;
   private readonly turn = () => this.runTurn();
+  private readonly closeSlice = () => {
+    this.sliceOpen = false;
+  };
 
-  constructor(options: DispatcherOptions = {}) {
+  constructor(
+    options: DispatcherOptions = {},
+    private readonly onError: (error: unknown) => void = (e) => console.error('[troupe] dispatcher:', e),
+  ) {
     this.throughput = options.throughput ?? 64;
     this.timeSliceMs = options.timeSliceMs ?? 4;
+    if (!Number.isInteger(this.throughput) || this.throughput < 1) {
+      throw new InvalidOptionsError(
+        `dispatcher.throughput must be a whole number ≥ 1, got ${String(options.throughput)}`,
+      );
+    }
+    if (!(this.timeSliceMs > 0)) {
+      throw new InvalidOptionsError(
+        `dispatcher.timeSliceMs must be a number > 0, got ${String(options.timeSliceMs)}`,
+      );
+    }
   }
 
   /** Put a runnable in the run queue (the caller has checked `scheduled` is false). */
@@ -59,23 +81,33 @@ export class Dispatcher {
     if (now() > this.deadline) this.yielding = true;
     return this.yielding;
   }
-  private yielding = false;
 
   private runTurn(): void {
     this.pending = false;
+    if (!this.sliceOpen) {
+      this.sliceOpen = true;
+      this.deadline = now() + this.timeSliceMs;
+      setImmediate(this.closeSlice);
+    } else if (now() > this.deadline) {
+      // Still in the same slice (microtask turns in a row) and it is used up: let the event loop turn.
+      this.pending = true;
+      setImmediate(this.turn);
+      return;
+    }
     this.running = true;
     this.yielding = false;
-    this.deadline = now() + this.timeSliceMs;
     const q = this.queue;
-    try {
-      let r: Runnable | undefined;
-      while (!this.yielding && (r = q.shift()) !== undefined) {
-        r.scheduled = false;
+    let r: Runnable | undefined;
+    while (!this.yielding && (r = q.shift()) !== undefined) {
+      r.scheduled = false;
+      try {
         r.run(this);
+      } catch (e) {
+        // A bug in one actor's machinery must never wedge the run queue for all the others.
+        this.onError(e);
       }
-    } finally {
-      this.running = false;
     }
+    this.running = false;
     if (!q.isEmpty()) {
       this.pending = true;
       setImmediate(this.turn);

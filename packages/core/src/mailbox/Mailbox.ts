@@ -51,8 +51,9 @@ export class Mailbox {
     return this.q.isEmpty();
   }
 
-  offer(message: unknown, reply: unknown): Offer {
-    if (this.capacity !== Number.POSITIVE_INFINITY && this.q.length >> 1 >= this.capacity) {
+  /** Enqueue; `force` skips the capacity check (death-watch notifications). */
+  offer(message: unknown, reply: unknown, force = false): Offer {
+    if (!force && this.capacity !== Number.POSITIVE_INFINITY && this.q.length >> 1 >= this.capacity) {
       if (this.overflow === 'dropNewest') return Offer.DroppedNewest;
       if (this.overflow === 'reject') return Offer.Rejected;
       this.evictedMessage = this.q.shift();

@@ -14,6 +14,8 @@ import { formatAddress, parseAddress } from '../address.js';
 import {
   ActorStoppedError,
   DuplicateNameError,
+  NodeLostError,
+  PayloadTooLargeError,
   reviveError,
   type SerializedError,
   SystemShutdownError,
@@ -27,7 +29,7 @@ import { Sys } from '../supervision/handles.js';
 import type { RestartType } from '../supervision/types.js';
 import type { SystemInternals } from '../system/internals.js';
 import { RefEncoder, reviveRefs } from './codec.js';
-import { Link } from './Link.js';
+import { Link, type Port } from './Link.js';
 import { type Control, RECORD_SIZE, Rec, type SpawnSpec } from './protocol.js';
 import { RemoteChild, RemoteParent, RemoteWatcher } from './proxies.js';
 import { RemoteActorRef } from './RemoteActorRef.js';
@@ -36,6 +38,8 @@ import { RemoteActorRef } from './RemoteActorRef.js';
 export interface RemoteHost extends SystemInternals {
   /** The live cell at a path, if any. */
   cellAt(path: string): ActorCell | undefined;
+  /** Input from another runtime was dropped: count it by cause. */
+  dropped(cause: string, detail: string): void;
 }
 
 interface RemoteAsk {
@@ -79,11 +83,10 @@ export class RemoteRuntime {
   private readonly remoteWatches = new Map<string, Map<ActorCell, unknown>>();
   private readonly resolveFn = (a: string) => this.resolve(a);
 
-  constructor(
-    readonly host: RemoteHost,
-    /** Called when a node is lost, with the reason that ends its actors. */
-    private readonly lostReason: TerminationReason = 'thread-lost',
-  ) {}
+  /** The port for a node no one attached one for (reached through a transport or a gateway), if any. */
+  defaultPort: ((node: string) => Port | undefined) | undefined;
+
+  constructor(readonly host: RemoteHost) {}
 
   now(): number {
     return this.host.clock.now();
@@ -95,6 +98,8 @@ export class RemoteRuntime {
     if (l === undefined) {
       l = new Link(node, (batch, error) => this.postFailed(node, batch, error));
       this.links.set(node, l);
+      const port = this.defaultPort?.(node);
+      if (port !== undefined) l.attach(port);
     }
     return l;
   }
@@ -216,7 +221,7 @@ export class RemoteRuntime {
   /** Process a batch of records from `from`. Malformed input is dropped and counted, never thrown. */
   receive(from: string, batch: unknown): void {
     if (!Array.isArray(batch)) {
-      this.host.deadLetter(`troupe://${this.host.name}/${from}`, batch, 'malformed');
+      this.host.dropped('malformed-batch', `a batch from ${from} is not an array`);
       return;
     }
     const link = this.link(from);
@@ -225,7 +230,10 @@ export class RemoteRuntime {
       const kind = batch[i] as number;
       const size = RECORD_SIZE[kind];
       if (size === undefined || i + size > batch.length) {
-        this.host.deadLetter(`troupe://${this.host.name}/${from}`, batch.slice(i), 'malformed');
+        this.host.dropped(
+          'malformed-record',
+          `record kind ${String(kind)} from ${from} is unknown or truncated`,
+        );
         return;
       }
       try {
@@ -238,6 +246,21 @@ export class RemoteRuntime {
   }
 
   private record(from: string, link: Link, kind: Rec, b: unknown[], i: number): void {
+    const id = b[i + 1];
+    if (kind <= Rec.AskRefs && typeof id !== 'string')
+      return this.host.dropped('malformed-record', `a path from ${from} is not a string`);
+    if ((kind === Rec.Ask || kind === Rec.AskRefs) && typeof b[i + 3] !== 'number') {
+      return this.host.dropped('malformed-record', `an ask id from ${from} is not a number`);
+    }
+    if (kind >= Rec.Reply && kind <= Rec.ReplyError && typeof id !== 'number') {
+      return this.host.dropped('malformed-record', `a reply id from ${from} is not a number`);
+    }
+    if (
+      kind === Rec.Control &&
+      (typeof id !== 'object' || id === null || typeof (id as Control).c !== 'string')
+    ) {
+      return this.host.dropped('malformed-control', `a control record from ${from} has no kind`);
+    }
     switch (kind) {
       case Rec.Tell:
         this.deliverLocal(b[i + 1] as string, undefined, b[i + 2], undefined);
@@ -331,15 +354,33 @@ export class RemoteRuntime {
         this.deliverTerminated(c.target, c.watcher, c.reason);
         return;
       case 'node-down':
-        this.nodeDown(c.node, `reported by ${from}`, new ThreadLostError(c.node, `reported by ${from}`));
+        if (c.reason === 'node-lost')
+          this.nodeDown(c.node, c.detail, new NodeLostError(c.node, c.detail), 'node-lost');
+        else this.nodeDown(c.node, c.detail, new ThreadLostError(c.node, c.detail), 'thread-lost');
         return;
       case 'shutdown':
         return;
+      default:
+        this.host.dropped('unknown-control', `control '${String((c as { c: unknown }).c)}' from ${from}`);
     }
   }
 
   private spawnHere(from: string, spec: SpawnSpec, parentAddress: string, restartCount: number): void {
     const host = this.host;
+    if (
+      typeof spec !== 'object' ||
+      spec === null ||
+      typeof spec.behaviour !== 'string' ||
+      typeof spec.name !== 'string' ||
+      typeof spec.path !== 'string' ||
+      typeof parentAddress !== 'string' ||
+      parseAddress(`troupe://${host.name}/${host.nodeId}/${spec.path}`) === undefined ||
+      typeof spec.mailbox !== 'object' ||
+      spec.mailbox === null
+    ) {
+      host.dropped('malformed-spawn', `a spawn request from ${from} is malformed`);
+      return;
+    }
     const parentRef = this.resolve(parentAddress);
     const parent = new RemoteParent(this, parentRef as RemoteActorRef);
     const fail = (error: Error) =>
@@ -404,7 +445,7 @@ export class RemoteRuntime {
    * `node` is gone: reject asks to it, fail its actors to their supervisors here, tell watchers,
    * and stop the actors here whose parent lived there.
    */
-  nodeDown(node: string, detail: string, error?: Error): void {
+  nodeDown(node: string, detail: string, error?: Error, reason: TerminationReason = 'thread-lost'): void {
     this.links.get(node)?.detach();
     const err = error ?? new ActorStoppedError(node, `its runtime was lost (${detail})`);
     for (const [id, a] of this.asks) {
@@ -421,7 +462,7 @@ export class RemoteRuntime {
         const parent = child.parent;
         if (parent.childCells?.get(child.name) !== child) continue;
         if (parent.status >= Status.Restarting) {
-          parent.sendSystem({ k: Sys.ChildTerminated, child, reason: this.lostReason, self: false });
+          parent.sendSystem({ k: Sys.ChildTerminated, child, reason, self: false });
         } else {
           this.track(this.childrenByNode, node, child); // it may be restarted on the replacement
           parent.sendSystem({ k: Sys.Failed, child, error: err });
@@ -430,7 +471,7 @@ export class RemoteRuntime {
     }
     const prefix = `troupe://${this.host.name}/${node}/`;
     for (const target of [...this.remoteWatches.keys()]) {
-      if (target.startsWith(prefix)) this.deliverTerminated(target, '', this.lostReason);
+      if (target.startsWith(prefix)) this.deliverTerminated(target, '', reason);
     }
     const orphans = this.orphansByNode.get(node);
     if (orphans !== undefined) {
@@ -440,13 +481,12 @@ export class RemoteRuntime {
   }
 
   /** `node` will not come back: its lost children terminate for good. */
-  nodeGone(node: string): void {
+  nodeGone(node: string, reason: TerminationReason = 'thread-lost'): void {
     const children = this.childrenByNode.get(node);
     if (children === undefined) return;
     this.childrenByNode.delete(node);
     for (const child of children) {
-      if (child.lost)
-        child.parent.sendSystem({ k: Sys.ChildTerminated, child, reason: this.lostReason, self: false });
+      if (child.lost) child.parent.sendSystem({ k: Sys.ChildTerminated, child, reason, self: false });
     }
   }
 
@@ -471,9 +511,12 @@ export class RemoteRuntime {
       } catch (e) {
         error = e;
       }
-      const cause = new UnserializableMessageError(
-        `a message to ${node} could not be cloned (${(error as Error)?.message ?? error}); send plain data and actor refs`,
-      );
+      const cause =
+        error instanceof PayloadTooLargeError || error instanceof UnserializableMessageError
+          ? error
+          : new UnserializableMessageError(
+              `a message to ${node} could not be cloned (${(error as Error)?.message ?? error}); send plain data and actor refs`,
+            );
       if (kind === Rec.Ask || kind === Rec.AskRefs) {
         const id = record[3] as number;
         this.asks.get(id)?.ask.fail(cause);

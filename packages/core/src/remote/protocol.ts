@@ -77,5 +77,10 @@ export type Control =
       readonly watcher: string;
       readonly reason: TerminationReason;
     }
-  | { readonly c: 'node-down'; readonly node: string }
+  | {
+      readonly c: 'node-down';
+      readonly node: string;
+      readonly reason: 'thread-lost' | 'node-lost';
+      readonly detail: string;
+    }
   | { readonly c: 'shutdown' };

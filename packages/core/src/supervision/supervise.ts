@@ -77,27 +77,30 @@ export function onChildFailed(parent: ActorCell, child: ChildHandle, error: unkn
 
 /**
  * A child terminated while the parent is running. A permanent child that stopped itself is
- * started again (OTP semantics); every other exit is final.
+ * started again (OTP semantics), in its place in the start order; every other exit is final.
+ * Returns true if the child was replaced.
  */
 export function onChildTerminated(
   parent: ActorCell,
   child: ChildHandle,
   _reason: TerminationReason,
   self: boolean,
-): void {
-  if (!self || child.restartType !== 'permanent' || parent.status >= Status.Restarting) return;
+): boolean {
+  if (!self || child.restartType !== 'permanent') return false;
   const opts = supervisionOf(parent);
   const note = 'permanent child stopped itself; started again';
   if (!withinIntensity(parent, opts)) {
+    parent.childCells?.delete(child.name);
     intensityExceeded(parent, child, new Error(`permanent child ${child.address} keeps stopping`), opts);
-    return;
+    return false;
   }
   publish(parent, child, new Error('normal exit of a permanent child'), 'restart', note, undefined);
-  for (const c of opts.strategy.affected([...childList(parent), child], child)) {
+  for (const c of opts.strategy.affected(childList(parent), child)) {
     if (c === child) child.respawn();
     else if (c.restartType === 'temporary') c.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false });
     else c.sendSystem({ k: Sys.Restart, error: undefined });
   }
+  return true;
 }
 
 function childList(parent: ActorCell): ChildHandle[] {

@@ -17,7 +17,8 @@ export type DeadLetterReason =
   | 'no-such-actor'
   | 'shutdown'
   | 'malformed'
-  | 'unserializable';
+  | 'unserializable'
+  | 'too-large';
 
 /** A message that could not be delivered or processed. */
 export interface DeadLetterEvent {
@@ -26,8 +27,6 @@ export interface DeadLetterEvent {
   readonly recipient: string;
   readonly message: unknown;
   readonly reason: DeadLetterReason;
-  /** Address of the sending actor, when the message was sent from inside an actor. */
-  readonly sender?: string;
 }
 
 /** An actor started, restarted or stopped. */
@@ -60,7 +59,7 @@ export interface FatalEvent {
   readonly error: SerializedError;
 }
 
-/** An error in user code that Troupe caught and could not route elsewhere (e.g. in `onStop`, or in an event handler). */
+/** An error Troupe caught and could not route to a supervisor (e.g. thrown by `onStop`, or a thread that is not replaced any more). */
 export interface ErrorEvent {
   readonly kind: 'error';
   readonly actor?: string;
@@ -68,8 +67,24 @@ export interface ErrorEvent {
   readonly error: SerializedError;
 }
 
+/** A node joined, left gracefully, or was declared down. */
+export interface NodeEvent {
+  readonly kind: 'node';
+  readonly node: string;
+  readonly event: 'up' | 'leave' | 'down';
+  /** The node's worker threads. */
+  readonly threads: readonly string[];
+  readonly detail?: string;
+}
+
 /** Every event on the stream. */
-export type TroupeEvent = DeadLetterEvent | LifecycleEvent | SupervisionEvent | FatalEvent | ErrorEvent;
+export type TroupeEvent =
+  | DeadLetterEvent
+  | LifecycleEvent
+  | SupervisionEvent
+  | FatalEvent
+  | ErrorEvent
+  | NodeEvent;
 /** The kinds of event. */
 export type TroupeEventKind = TroupeEvent['kind'];
 /** The event type for a kind (or every event for `*`). */

@@ -23,11 +23,15 @@ export interface SystemInternals extends ActorSystem, AskRegistry {
   nextId(): string;
   register(cell: ActorCell): void;
   unregister(cell: ActorCell): void;
-  deadLetter(recipient: string, message: unknown, reason: DeadLetterReason, sender?: string): void;
+  deadLetter(recipient: string, message: unknown, reason: DeadLetterReason): void;
+  /** The live cell at a path, if any. */
+  cellAt(path: string): ActorCell | undefined;
   /** The remote layer, when this runtime talks to others (worker threads, nodes). */
   readonly remote: RemoteRuntime | undefined;
   /** The node a placement resolves to (`undefined`: this runtime); throws a clear error if impossible. */
-  placementNode(placement: Placement, behaviour: Behaviour): string | undefined;
+  placementNode(placement: Placement, behaviour: Behaviour | string): string | undefined;
+  /** Input from another runtime was dropped: count it by cause. */
+  dropped(cause: string, detail: string): void;
   /** The root guardian failed. */
   fatal(error: unknown): void;
 }

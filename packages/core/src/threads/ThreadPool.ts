@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { InvalidOptionsError, reviveError, serializeError, ThreadLostError } from '../errors.js';
+import type { Control } from '../remote/protocol.js';
 import type { RemoteRuntime } from '../remote/RemoteRuntime.js';
 import type { EventStream } from '../system/events.js';
 import type { PoolMessage, ThreadOptions, WorkerInit } from './options.js';
@@ -107,9 +108,26 @@ export class ThreadPool {
     worker.on('exit', (code) => this.onExit(slot, worker, code));
   }
 
+  /** Called with batches a thread sends to a node on the network. */
+  onForward: ((from: string, to: string, batch: unknown[]) => void) | undefined;
+
   private onControl(slot: Slot, m: PoolMessage): void {
     if ('ready' in m) this.onReady(slot);
     else if ('startError' in m) slot.lastError = reviveError(m.startError);
+    else if ('to' in m) this.onForward?.(slot.node, m.to, m.batch);
+  }
+
+  /** Hand a batch from the network to thread `to`; false if no such thread is running. */
+  forwardIn(to: string, from: string, batch: unknown[]): boolean {
+    const slot = this.slots.find((s) => s.node === to);
+    if (slot === undefined || !slot.ready || slot.worker === null) return false;
+    slot.worker.postMessage({ from, batch } satisfies PoolMessage);
+    return true;
+  }
+
+  /** Send a control record to every running thread. */
+  broadcastControl(control: Control): void {
+    for (const s of this.slots) if (s.ready) this.runtime.sendControl(s.node, control);
   }
 
   private onReady(slot: Slot): void {
@@ -164,13 +182,19 @@ export class ThreadPool {
     const error = new ThreadLostError(slot.node, detail);
     this.runtime.nodeDown(slot.node, detail, error);
     for (const other of this.slots) {
-      if (other !== slot && other.ready)
-        this.runtime.sendControl(other.node, { c: 'node-down', node: slot.node });
+      if (other !== slot && other.ready) {
+        this.runtime.sendControl(other.node, {
+          c: 'node-down',
+          node: slot.node,
+          reason: 'thread-lost',
+          detail,
+        });
+      }
     }
     if (!wasReady) slot.startFailures++;
     if (slot.startFailures >= this.maxStartFailures) {
       slot.dead = true;
-      this.runtime.nodeGone(slot.node);
+      this.runtime.nodeGone(slot.node, 'thread-lost');
       this.events.publish({
         kind: 'error',
         where: `thread pool`,

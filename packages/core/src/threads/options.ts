@@ -55,4 +55,8 @@ export type PoolMessage =
   | { readonly ready: true }
   | { readonly startError: { name: string; message: string; stack?: string } }
   | { readonly connect: string; readonly port: MessagePort }
-  | { readonly shutdown: true };
+  | { readonly shutdown: true }
+  /** worker → main: a batch for a node on the network (the main thread is the gateway). */
+  | { readonly to: string; readonly batch: unknown[] }
+  /** main → worker: a batch that arrived from the network. */
+  | { readonly from: string; readonly batch: unknown[] };

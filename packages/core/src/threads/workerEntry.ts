@@ -6,7 +6,7 @@
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
-import { LocalActorSystem } from '../system/ActorSystem.js';
+import { LocalActorSystem } from '../system/LocalActorSystem.js';
 import type { PoolMessage, WorkerInit } from './options.js';
 
 const init = workerData as WorkerInit;
@@ -33,6 +33,12 @@ async function main(): Promise<void> {
   for (const url of init.catalog) await system.catalog.load(url);
   const runtime = system.remote!;
   runtime.link(init.mainNode).attach({ post: (batch, transfer) => port.postMessage(batch, transfer ?? []) });
+  // Nodes on the network are reached through the main thread, the gateway of this process.
+  const local = new Set([init.mainNode, ...init.threadNodes]);
+  runtime.defaultPort = (node) =>
+    local.has(node)
+      ? undefined
+      : { post: (batch) => port.postMessage({ to: node, batch } satisfies PoolMessage) };
   const peers: MessagePort[] = [];
   port.on('message', (m: unknown) => {
     if (Array.isArray(m)) {
@@ -40,7 +46,9 @@ async function main(): Promise<void> {
       return;
     }
     const msg = m as PoolMessage;
-    if ('connect' in msg) {
+    if ('from' in msg) {
+      runtime.receive(msg.from, msg.batch);
+    } else if ('connect' in msg) {
       const peer = msg.connect;
       const p = msg.port;
       peers.push(p);

@@ -1,0 +1,358 @@
+/**
+ * The actor system of one runtime (the main thread, or a worker thread): the root guardian, the
+ * dispatcher, the catalog, the registry, and — when threads or transports are used — the remote
+ * layer that connects it to the other runtimes.
+ * @internal
+ */
+import { availableParallelism } from 'node:os';
+import { type ActorCell, Status } from '../actor/ActorCell.js';
+import type { ActorRef } from '../actor/ActorRef.js';
+import type { PendingAsk } from '../actor/ask.js';
+import { type Behaviour, defineActor, type Placement, type SpawnOptions } from '../actor/behaviour.js';
+import { LocalActorRef } from '../actor/LocalActorRef.js';
+import { parseAddress } from '../address.js';
+import { Catalog } from '../catalog/Catalog.js';
+import { Dispatcher } from '../dispatch/Dispatcher.js';
+import { InvalidOptionsError, SystemShutdownError, serializeError } from '../errors.js';
+import { type PoolOptions, type PoolRef, spawnPool } from '../pool/Pool.js';
+import { RemoteRuntime } from '../remote/RemoteRuntime.js';
+import { Sys } from '../supervision/handles.js';
+import type { ThreadOptions, ThreadsInfo } from '../threads/options.js';
+import { ThreadPool } from '../threads/ThreadPool.js';
+import { TransportBridge } from '../transport/bridge.js';
+import type { Transport } from '../transport/Transport.js';
+import type { ActorSystem, ActorSystemOptions, NodeStatus, SystemStats, Topology } from './ActorSystem.js';
+import { type Clock, systemClock } from './clock.js';
+import { type DeadLetterReason, EventStream } from './events.js';
+import { createGuardianCell } from './guardian.js';
+import type { SystemInternals } from './internals.js';
+import { type PlacementView, resolvePlacement } from './placement.js';
+
+let nodeCounter = 0;
+
+export class LocalActorSystem implements ActorSystem, SystemInternals {
+  readonly name: string;
+  readonly nodeId: string;
+  readonly events = new EventStream();
+  readonly catalog: Catalog;
+  readonly dispatcher: Dispatcher;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly askTimeoutMs: number;
+  readonly pendingAsks = new Set<PendingAsk>();
+  readonly whenTerminated: Promise<void>;
+  processed = 0;
+  isShutdown = false;
+  remote: RemoteRuntime | undefined;
+  private deadLetterCount = 0;
+  private readonly deadLettersBy: Record<string, number> = {};
+  private readonly droppedBy: Record<string, number> = {};
+  private readonly registry = new Map<string, ActorCell>();
+  private readonly guardian: ActorCell;
+  private idSeq = 0;
+  private shutdownPromise: Promise<void> | undefined;
+  private resolveTerminated!: () => void;
+  private readonly onFatal: ((error: unknown) => void) | undefined;
+  private topology: Topology | undefined;
+  private pool: ThreadPool | undefined;
+  private bridge: TransportBridge | undefined;
+  private rr = 0;
+  private readonly shutdownTimeoutMs: number;
+  private readonly placementView: PlacementView;
+
+  constructor(options: ActorSystemOptions, topology?: Topology, threads?: ThreadOptions) {
+    this.name = options.name;
+    this.nodeId =
+      options.nodeId ??
+      `n${process.pid.toString(36)}${(nodeCounter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    this.catalog = new Catalog(`node ${this.nodeId}`);
+    this.dispatcher = new Dispatcher(options.dispatcher, (e) =>
+      this.events.publish({ kind: 'error', where: 'dispatcher', error: serializeError(e) }),
+    );
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.askTimeoutMs = options.askTimeoutMs ?? 5000;
+    this.onFatal = options.onFatal;
+    this.whenTerminated = new Promise((r) => {
+      this.resolveTerminated = r;
+    });
+    const guardianBehaviour = defineActor<unknown, undefined>({
+      name: 'troupe.guardian',
+      receive: () => undefined,
+      ...(options.supervision === undefined ? {} : { supervision: options.supervision }),
+    });
+    this.guardian = createGuardianCell(this, guardianBehaviour);
+    this.topology = topology;
+    this.shutdownTimeoutMs = threads?.shutdownTimeoutMs ?? 5000;
+    if (topology !== undefined || threads !== undefined) this.remote = new RemoteRuntime(this);
+    const self = this;
+    this.placementView = {
+      nodeId: this.nodeId,
+      get mainNode() {
+        return self.topology?.mainNode;
+      },
+      get threadNodes() {
+        return self.topology?.threadNodes ?? [];
+      },
+      usableThreads: () => this.pool?.usableNodes() ?? this.topology?.threadNodes ?? [],
+      get remoteNodes() {
+        return self.bridge?.nodes ?? new Map();
+      },
+      fromModule: (b) => this.catalog.isFromModule(b),
+      next: () => this.rr++,
+    };
+  }
+
+  /** Start the worker-thread pool (main runtime only). */
+  async startThreads(threads: ThreadOptions): Promise<void> {
+    this.remote ??= new RemoteRuntime(this);
+    const pool = new ThreadPool(
+      this.remote,
+      this.events,
+      {
+        system: this.name,
+        mainNode: this.nodeId,
+        catalog: [...this.catalog.modules],
+        askTimeoutMs: this.askTimeoutMs,
+      },
+      threads,
+    );
+    this.pool = pool;
+    this.topology = { mainNode: this.nodeId, threadNodes: pool.nodes };
+    await pool.start();
+  }
+
+  /** Connect the transports (main runtime only): this process becomes a node of the system. */
+  async startTransports(transports: readonly Transport[]): Promise<void> {
+    this.remote ??= new RemoteRuntime(this);
+    const bridge = new TransportBridge(
+      {
+        name: this.name,
+        nodeId: this.nodeId,
+        events: this.events,
+        catalogNames: () => this.catalog.names(),
+        threadNodes: () => this.topology?.threadNodes ?? [],
+        dropped: (cause, detail) => this.dropped(cause, detail),
+      },
+      this.remote,
+      this.pool,
+      transports,
+    );
+    this.bridge = bridge;
+    if (this.pool !== undefined) this.pool.onForward = (from, to, batch) => bridge.send(from, to, batch);
+    for (const t of transports) await t.start(bridge);
+  }
+
+  get threads(): ThreadsInfo | undefined {
+    const pool = this.pool;
+    if (pool === undefined) return undefined;
+    return { size: pool.slots.length, nodes: pool.nodes, terminate: (i) => pool.terminate(i) };
+  }
+
+  nodes(): NodeStatus[] {
+    const self: NodeStatus = {
+      id: this.nodeId,
+      threads: this.topology?.threadNodes ?? [],
+      catalog: this.catalog.names(),
+      self: true,
+    };
+    return [self, ...[...(this.bridge?.nodes.values() ?? [])].map((n) => ({ ...n, self: false }))];
+  }
+
+  async expose(
+    ref: ActorRef,
+    name: string,
+    options?: { readonly timeoutMs?: number },
+  ): Promise<() => Promise<void>> {
+    const t = this.bridge?.transports.find((x) => typeof x.expose === 'function');
+    if (t === undefined || t.expose === undefined) {
+      throw new InvalidOptionsError(
+        'system.expose() needs a transport that can expose actors, e.g. createActorSystem({ transports: [nats({ servers })] })',
+      );
+    }
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]+$/.test(name)) {
+      throw new InvalidOptionsError(
+        `expose(): the name must be letters, digits, '_' or '-', got ${JSON.stringify(name)}`,
+      );
+    }
+    const timeoutMs = options?.timeoutMs ?? this.askTimeoutMs;
+    return t.expose(name, (body) => ref.ask(body, { timeoutMs }));
+  }
+
+  cellAt(path: string): ActorCell | undefined {
+    return this.registry.get(path);
+  }
+
+  placementNode(placement: Placement, behaviour: Behaviour | string): string | undefined {
+    return resolvePlacement(
+      this.placementView,
+      placement,
+      typeof behaviour === 'string' ? behaviour : behaviour.name,
+    );
+  }
+
+  nextId(): string {
+    return (this.idSeq++).toString(36);
+  }
+
+  register(cell: ActorCell): void {
+    this.registry.set(cell.path, cell);
+  }
+
+  unregister(cell: ActorCell): void {
+    if (this.registry.get(cell.path) === cell) this.registry.delete(cell.path);
+  }
+
+  deadLetter(recipient: string, message: unknown, reason: DeadLetterReason): void {
+    this.deadLetterCount++;
+    this.deadLettersBy[reason] = (this.deadLettersBy[reason] ?? 0) + 1;
+    if (this.events.listensTo('dead-letter'))
+      this.events.publish({ kind: 'dead-letter', recipient, message, reason });
+  }
+
+  /** Input from another runtime was dropped: counted by cause, logged once per cause. */
+  dropped(cause: string, detail: string): void {
+    const n = (this.droppedBy[cause] ?? 0) + 1;
+    this.droppedBy[cause] = n;
+    if (n === 1)
+      console.warn(
+        `[troupe] node ${this.nodeId} dropped input (${cause}): ${detail}; further drops of this cause are only counted (system.stats().droppedByCause)`,
+      );
+  }
+
+  fatal(error: unknown): void {
+    this.events.publish({ kind: 'fatal', error: serializeError(error) });
+    try {
+      this.onFatal?.(error);
+    } catch (e) {
+      console.error('[troupe] onFatal threw:', e);
+    }
+    if (this.onFatal === undefined) {
+      console.error(`[troupe] system '${this.name}' stops after a fatal error in its root guardian:`, error);
+    }
+    void this.shutdown();
+  }
+
+  spawn<M, S, A, R>(
+    behaviour: Behaviour<M, S, A, R> | string,
+    args?: A,
+    options?: SpawnOptions,
+  ): ActorRef<M, R> {
+    if (this.isShutdown) throw new SystemShutdownError(this.name, 'cannot spawn new actors');
+    return this.guardian.spawnChild(behaviour as Behaviour | string, args, options) as ActorRef<M, R>;
+  }
+
+  spawnPool<M, S, A, R>(
+    behaviour: Behaviour<M, S, A, R> | string,
+    args?: A,
+    options: PoolOptions<M> = {},
+  ): PoolRef<M, R> {
+    if (this.isShutdown) throw new SystemShutdownError(this.name, 'cannot spawn new actors');
+    const threaded =
+      options.placement === 'thread' ||
+      (typeof options.placement === 'object' && 'thread' in options.placement);
+    const defaultSize =
+      threaded && this.topology !== undefined ? this.topology.threadNodes.length : availableParallelism();
+    return spawnPool(this.guardian, behaviour as Behaviour | string, args, options, defaultSize) as PoolRef<
+      M,
+      R
+    >;
+  }
+
+  stop(ref: ActorRef): Promise<void> {
+    const target = ref instanceof LocalActorRef ? ref : this.lookup(ref?.address ?? '');
+    const cell = target instanceof LocalActorRef ? target.cell : undefined;
+    if (cell === undefined || cell.system !== this) {
+      return Promise.reject(
+        new InvalidOptionsError(`system.stop(${String(ref?.address)}): not an actor of this system`),
+      );
+    }
+    if (cell.parentCell !== this.guardian) {
+      return Promise.reject(
+        new InvalidOptionsError(
+          `system.stop(${cell.address}): only top-level actors can be stopped from outside; its parent stops it with ctx.stop(ref)`,
+        ),
+      );
+    }
+    return this.whenStopped(cell, () => cell.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false }));
+  }
+
+  private whenStopped(cell: ActorCell, start: () => void): Promise<void> {
+    if (cell.status === Status.Stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      (cell.terminationWaiters ??= []).push(resolve);
+      start();
+    });
+  }
+
+  lookup<M = any, R = unknown>(nameOrPath: string): ActorRef<M, R> | undefined {
+    if (typeof nameOrPath !== 'string' || nameOrPath.length === 0) return undefined;
+    let path = nameOrPath;
+    if (path.startsWith('troupe://')) {
+      const a = parseAddress(path);
+      if (a === undefined || a.system !== this.name) return undefined;
+      if (a.node !== this.nodeId) return this.remote?.resolve(path) as ActorRef<M, R> | undefined;
+      path = a.path;
+    } else if (!path.startsWith('user/')) {
+      path = `user/${path.replace(/^\/+/, '')}`;
+    }
+    return this.registry.get(path)?.ref as ActorRef<M, R> | undefined;
+  }
+
+  stats(): SystemStats {
+    let queued = 0;
+    const deepest: { actor: string; depth: number }[] = [];
+    for (const cell of this.registry.values()) {
+      const depth = cell.mailboxSize;
+      if (depth === 0) continue;
+      queued += depth;
+      if (deepest.length < 5 || depth > deepest[deepest.length - 1]!.depth) {
+        deepest.push({ actor: cell.address, depth });
+        deepest.sort((a, b) => b.depth - a.depth);
+        if (deepest.length > 5) deepest.pop();
+      }
+    }
+    return {
+      actors: this.registry.size - (this.registry.get('user') === this.guardian ? 1 : 0),
+      messagesProcessed: this.processed,
+      deadLetters: this.deadLetterCount,
+      deadLettersByReason: { ...this.deadLettersBy },
+      queuedMessages: queued,
+      deepestMailboxes: deepest,
+      pendingAsks: this.pendingAsks.size,
+      droppedByCause: { ...this.droppedBy },
+    };
+  }
+
+  shutdown(): Promise<void> {
+    if (this.shutdownPromise !== undefined) return this.shutdownPromise;
+    this.isShutdown = true;
+    const stopped = this.whenStopped(this.guardian, () =>
+      this.guardian.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false }),
+    );
+    const pool = this.pool;
+    // Thread actors busy computing may not stop in time: end their threads.
+    const stopTimer =
+      pool === undefined ? undefined : setTimeout(() => pool.terminateAll(), this.shutdownTimeoutMs);
+    this.shutdownPromise = stopped.then(async () => {
+      clearTimeout(stopTimer);
+      await pool?.close();
+      for (const t of this.bridge?.transports ?? []) {
+        try {
+          await t.stop();
+        } catch (e) {
+          this.events.publish({
+            kind: 'error',
+            where: `stopping transport ${t.name}`,
+            error: serializeError(e),
+          });
+        }
+      }
+      const err = new SystemShutdownError(this.name, 'the ask was still waiting');
+      this.remote?.rejectAll(err);
+      for (const ask of [...this.pendingAsks]) ask.fail(err);
+      this.resolveTerminated();
+    });
+    return this.shutdownPromise;
+  }
+}
