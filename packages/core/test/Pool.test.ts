@@ -33,7 +33,8 @@ describe('pools', () => {
     const pool = system.spawnPool(Named, undefined, { size: 4, name: 'rr' });
     expect(pool.routees).toHaveLength(4);
     const names = await Promise.all(Array.from({ length: 40 }, () => pool.ask({})));
-    const counts = names.reduce<Record<string, number>>((acc, n) => ({ ...acc, [n]: (acc[n] ?? 0) + 1 }), {});
+    const counts: Record<string, number> = {};
+    for (const n of names) counts[n] = (counts[n] ?? 0) + 1;
     expect(counts).toEqual({ 'routee-0': 10, 'routee-1': 10, 'routee-2': 10, 'routee-3': 10 });
     expect(system.lookup('rr/routee-2')).toBeDefined();
   });

@@ -246,20 +246,10 @@ export class RemoteRuntime {
   }
 
   private record(from: string, link: Link, kind: Rec, b: unknown[], i: number): void {
-    const id = b[i + 1];
-    if (kind <= Rec.AskRefs && typeof id !== 'string')
-      return this.host.dropped('malformed-record', `a path from ${from} is not a string`);
-    if ((kind === Rec.Ask || kind === Rec.AskRefs) && typeof b[i + 3] !== 'number') {
-      return this.host.dropped('malformed-record', `an ask id from ${from} is not a number`);
-    }
-    if (kind >= Rec.Reply && kind <= Rec.ReplyError && typeof id !== 'number') {
-      return this.host.dropped('malformed-record', `a reply id from ${from} is not a number`);
-    }
-    if (
-      kind === Rec.Control &&
-      (typeof id !== 'object' || id === null || typeof (id as Control).c !== 'string')
-    ) {
-      return this.host.dropped('malformed-control', `a control record from ${from} has no kind`);
+    const problem = recordProblem(kind, b, i);
+    if (problem !== undefined) {
+      this.host.dropped(problem[0], `${problem[1]} (from ${from})`);
+      return;
     }
     switch (kind) {
       case Rec.Tell:
@@ -549,4 +539,23 @@ export class RemoteRuntime {
     s.delete(item);
     if (s.size === 0) map.delete(node);
   }
+}
+
+/** Why a record is malformed ([cause, detail]), or undefined. Input from other runtimes is untrusted. */
+function recordProblem(kind: Rec, b: unknown[], i: number): [string, string] | undefined {
+  const first = b[i + 1];
+  if (kind <= Rec.AskRefs && typeof first !== 'string') return ['malformed-record', 'a path is not a string'];
+  if ((kind === Rec.Ask || kind === Rec.AskRefs) && typeof b[i + 3] !== 'number') {
+    return ['malformed-record', 'an ask id is not a number'];
+  }
+  if (kind >= Rec.Reply && kind <= Rec.ReplyError && typeof first !== 'number') {
+    return ['malformed-record', 'a reply id is not a number'];
+  }
+  if (
+    kind === Rec.Control &&
+    (typeof first !== 'object' || first === null || typeof (first as Control).c !== 'string')
+  ) {
+    return ['malformed-control', 'a control record has no kind'];
+  }
+  return undefined;
 }
