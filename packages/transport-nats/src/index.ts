@@ -1,16 +1,21 @@
 /**
- * @troupe/transport-nats — remote Troupe nodes over NATS. Not implemented yet: this package is a
- * placeholder until the NATS transport lands (see docs/guide/ for what exists today).
+ * @troupe/transport-nats — remote Troupe nodes over NATS: every process that creates its system
+ * with `transports: [nats({ servers })]` is a node; actors on any node are reachable,
+ * spawnable and supervisable from any other with the same `ActorRef` API.
  *
  * @packageDocumentation
  */
 
-/**
- * The version of the Troupe wire protocol this package will speak.
- *
- * @example
- * ```ts
- * import { WIRE_PROTOCOL_VERSION } from '@troupe/transport-nats';
- * ```
- */
-export const WIRE_PROTOCOL_VERSION = 1;
+export { awaitNodes } from './awaitNodes.js';
+export {
+  type CodecName,
+  type Envelope,
+  jsonCodec,
+  msgpackCodec,
+  WIRE_VERSION,
+  type WireCodec,
+} from './codec.js';
+export { isNatsConnectionError, NatsConnectionError } from './errors.js';
+export type { MembershipOptions } from './membership.js';
+export { type NatsTransportOptions, nats } from './NatsTransport.js';
+export { membersSubject, nodeSubject, serviceSubject } from './subjects.js';

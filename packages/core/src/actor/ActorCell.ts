@@ -17,6 +17,7 @@ import {
   serializeError,
 } from '../errors.js';
 import { Mailbox, type MailboxOptions, Offer } from '../mailbox/Mailbox.js';
+import { RingBuffer } from '../mailbox/RingBuffer.js';
 import { RemoteWatcher } from '../remote/proxies.js';
 import { RemoteActorRef } from '../remote/RemoteActorRef.js';
 import { type ChildHandle, type ParentHandle, Sys, type SystemMessage } from '../supervision/handles.js';
@@ -70,7 +71,8 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   restartCount = 0;
   readonly ref: LocalActorRef;
   private mailbox: Mailbox | null = null;
-  private sys: SystemMessage[] | null = null;
+  /** System messages (rare, but a guardian stopping 1M children gets 1M of them: a ring, never Array#shift). */
+  private sys: RingBuffer<SystemMessage> | null = null;
   /** Children by name, in start order. */
   childCells: Map<string, ChildHandle> | null = null;
   private watchers: Map<Watcher, unknown> | null = null;
@@ -245,7 +247,8 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
     }
     const node = opts.placement === undefined ? undefined : sys.placementNode(opts.placement, behaviour);
     if (node !== undefined && node !== sys.nodeId) {
-      return sys.remote!.spawn(this, node, behaviour, args, name, opts.mailbox, opts.restart).ref;
+      return sys.remote!.spawn(this, node, behaviour, args, name, opts.mailbox, opts.restart, opts.placement)
+        .ref;
     }
     const cell = new ActorCell(
       sys,
@@ -324,7 +327,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
 
   sendSystem(m: SystemMessage): void {
     if (this.status === Status.Stopped) return;
-    (this.sys ??= []).push(m);
+    (this.sys ??= new RingBuffer<SystemMessage>(4)).push(m);
     if (!this.scheduled && !this.busy) this.system.dispatcher.schedule(this);
   }
 
@@ -333,8 +336,8 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   run(d: Dispatcher): void {
     if (this.busy) return;
     const sys = this.sys;
-    if (sys !== null && sys.length > 0) {
-      while (sys.length > 0) {
+    if (sys !== null && !sys.isEmpty()) {
+      while (!sys.isEmpty()) {
         this.handleSystem(sys.shift()!);
         if (this.busy) return;
       }
@@ -370,7 +373,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
       this.currentMessage = undefined;
       this.currentReply = undefined;
       this.system.processed++;
-      if (this.sys !== null && this.sys.length > 0) break;
+      if (this.sys !== null && !this.sys.isEmpty()) break;
       if (d.shouldYield()) break;
     }
     this.kick();
@@ -379,7 +382,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   /** Schedule the cell if it has runnable work and is not scheduled or busy. */
   private kick(): void {
     if (this.scheduled || this.busy || this.status === Status.Stopped) return;
-    const hasSys = this.sys !== null && this.sys.length > 0;
+    const hasSys = this.sys !== null && !this.sys.isEmpty();
     const hasUser = this.status === Status.Running && this.mailbox !== null && !this.mailbox.isEmpty();
     if (hasSys || hasUser) this.system.dispatcher.schedule(this);
   }

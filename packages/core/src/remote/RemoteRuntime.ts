@@ -9,7 +9,7 @@ import type { Transferable } from 'node:worker_threads';
 import { ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef, AskOptions } from '../actor/ActorRef.js';
 import { PendingAsk, type ReplyTarget } from '../actor/ask.js';
-import type { Behaviour, TerminationReason } from '../actor/behaviour.js';
+import type { Behaviour, Placement, TerminationReason } from '../actor/behaviour.js';
 import { formatAddress, parseAddress } from '../address.js';
 import {
   ActorStoppedError,
@@ -40,6 +40,8 @@ export interface RemoteHost extends SystemInternals {
   cellAt(path: string): ActorCell | undefined;
   /** Input from another runtime was dropped: count it by cause. */
   dropped(cause: string, detail: string): void;
+  /** True while `node` can host actors (a thread being replaced counts; a lost node does not). */
+  nodeIsUp(node: string): boolean;
 }
 
 interface RemoteAsk {
@@ -163,6 +165,7 @@ export class RemoteRuntime {
     name: string,
     mailbox: Required<MailboxOptions>,
     restart: RestartType,
+    placement?: Placement,
   ): RemoteChild {
     const encoded = this.encoder.encode(args, `spawn argument of '${behaviour.name}'`);
     const path = `${parent.path}/${name}`;
@@ -175,12 +178,56 @@ export class RemoteRuntime {
       mailbox,
       restart,
     };
-    const ref = new RemoteActorRef(this, formatAddress({ system: this.host.name, node, path }), node, path);
-    const child = new RemoteChild(this, parent, ref, spec);
+    return this.startChild(parent, node, spec, placement, 0);
+  }
+
+  private startChild(
+    parent: ActorCell,
+    node: string,
+    spec: SpawnSpec,
+    placement: Placement | undefined,
+    restartCount: number,
+  ): RemoteChild {
+    const ref = new RemoteActorRef(
+      this,
+      formatAddress({ system: this.host.name, node, path: spec.path }),
+      node,
+      spec.path,
+    );
+    const child = new RemoteChild(this, parent, ref, spec, placement);
+    child.restartCount = restartCount;
     this.track(this.childrenByNode, node, child);
     parent.adoptChild(child);
     child.start();
     return child;
+  }
+
+  /** A new incarnation of `old` on `node` (same name and arguments), replacing it under its parent. */
+  respawnAt(old: RemoteChild, node: string, restartCount: number): RemoteChild {
+    this.untrack(this.childrenByNode, old.node, old);
+    const next = this.startChild(old.parent, node, old.spec, old.placement, restartCount);
+    next.backoffAttempt = old.backoffAttempt;
+    return next;
+  }
+
+  /** Where to restart a child whose runtime was lost: the same node if it is (being) replaced, else per its placement. */
+  relocate(child: RemoteChild): string | undefined {
+    if (this.host.nodeIsUp(child.node)) return child.node;
+    if (child.placement === undefined) return undefined;
+    try {
+      const node = this.host.placementNode(child.placement, child.spec.behaviour);
+      return node === undefined || !this.host.nodeIsUp(node) ? undefined : node;
+    } catch {
+      return undefined; // the placement cannot be met any more (e.g. its node is gone)
+    }
+  }
+
+  /** Give up on every remote child (shutdown could not reach them in time): they terminate as lost. */
+  abandonRemoteChildren(): void {
+    for (const [node, children] of this.childrenByNode) {
+      for (const child of children) child.lost = true;
+      this.nodeGone(node, 'node-lost');
+    }
   }
 
   /** Watch an actor in another runtime. */
@@ -397,10 +444,10 @@ export class RemoteRuntime {
       args,
       spec.name,
       spec.path,
-      spec.mailbox,
-      spec.restart,
+      wireMailbox(spec.mailbox),
+      spec.restart === 'permanent' || spec.restart === 'temporary' ? spec.restart : 'transient',
     );
-    cell.restartCount = restartCount;
+    cell.restartCount = typeof restartCount === 'number' ? restartCount : 0;
     this.track(this.orphansByNode, from, cell);
     host.register(cell);
     cell.sendSystem({ k: Sys.Start });
@@ -558,4 +605,19 @@ function recordProblem(kind: Rec, b: unknown[], i: number): [string, string] | u
     return ['malformed-control', 'a control record has no kind'];
   }
   return undefined;
+}
+
+const POLICIES = new Set(['dropNewest', 'dropOldest', 'reject']);
+
+/** Mailbox options from the wire (untrusted; JSON turns Infinity into null): anything odd means unbounded. */
+function wireMailbox(m: { capacity?: unknown; overflow?: unknown }): Required<MailboxOptions> {
+  const capacity =
+    typeof m.capacity === 'number' && Number.isInteger(m.capacity) && m.capacity >= 1
+      ? m.capacity
+      : Number.POSITIVE_INFINITY;
+  const overflow =
+    typeof m.overflow === 'string' && POLICIES.has(m.overflow)
+      ? (m.overflow as Required<MailboxOptions>['overflow'])
+      : 'dropNewest';
+  return { capacity, overflow };
 }

@@ -5,7 +5,7 @@
  * @internal
  */
 import type { ActorCell } from '../actor/ActorCell.js';
-import type { TerminationReason } from '../actor/behaviour.js';
+import type { Placement, TerminationReason } from '../actor/behaviour.js';
 import { serializeError } from '../errors.js';
 import { type ChildHandle, type ParentHandle, Sys, type SystemMessage } from '../supervision/handles.js';
 import type { RestartType } from '../supervision/types.js';
@@ -27,6 +27,8 @@ export class RemoteChild implements ChildHandle {
     readonly parent: ActorCell,
     readonly ref: RemoteActorRef,
     readonly spec: SpawnSpec,
+    /** The placement asked for, used to choose another node if this one is lost for good. */
+    readonly placement: Placement | undefined,
   ) {
     this.startedAt = runtime.now();
   }
@@ -82,19 +84,27 @@ export class RemoteChild implements ChildHandle {
     }
   }
 
-  /** The runtime was replaced (same node id): start the actor there again. */
+  /**
+   * Its runtime was lost. A replaced thread (same node id) gets the actor again; for a lost node,
+   * the placement chooses another node (a new incarnation at a new address); if none fits, the
+   * child terminates for good.
+   */
   private restartLost(): void {
-    this.restartCount++;
-    this.start();
+    const node = this.runtime.relocate(this);
+    if (node === undefined) {
+      this.parent.sendSystem({ k: Sys.ChildTerminated, child: this, reason: 'node-lost', self: false });
+      return;
+    }
+    if (node === this.node) {
+      this.restartCount++;
+      this.start();
+      return;
+    }
+    this.runtime.respawnAt(this, node, this.restartCount + 1);
   }
 
   respawn(): ChildHandle {
-    const next = new RemoteChild(this.runtime, this.parent, this.ref, this.spec);
-    next.restartCount = this.restartCount + 1;
-    next.backoffAttempt = this.backoffAttempt;
-    this.parent.adoptChild(next);
-    next.start();
-    return next;
+    return this.runtime.respawnAt(this, this.node, this.restartCount + 1);
   }
 }
 

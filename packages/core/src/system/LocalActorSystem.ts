@@ -20,7 +20,7 @@ import { Sys } from '../supervision/handles.js';
 import type { ThreadOptions, ThreadsInfo } from '../threads/options.js';
 import { ThreadPool } from '../threads/ThreadPool.js';
 import { TransportBridge } from '../transport/bridge.js';
-import type { Transport } from '../transport/Transport.js';
+import { processNodeOf, type Transport } from '../transport/Transport.js';
 import type { ActorSystem, ActorSystemOptions, NodeStatus, SystemStats, Topology } from './ActorSystem.js';
 import { type Clock, systemClock } from './clock.js';
 import { type DeadLetterReason, EventStream } from './events.js';
@@ -183,6 +183,14 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     return this.registry.get(path);
   }
 
+  nodeIsUp(node: string): boolean {
+    const proc = processNodeOf(node);
+    if (proc === this.nodeId) return node === proc || (this.pool?.usableNodes().includes(node) ?? false);
+    if (this.bridge !== undefined) return this.bridge.nodes.has(proc);
+    // Inside a worker thread: the main thread and the sibling threads are up (the pool replaces them).
+    return this.topology !== undefined && proc === processNodeOf(this.topology.mainNode);
+  }
+
   placementNode(placement: Placement, behaviour: Behaviour | string): string | undefined {
     return resolvePlacement(
       this.placementView,
@@ -331,9 +339,14 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
       this.guardian.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false }),
     );
     const pool = this.pool;
-    // Thread actors busy computing may not stop in time: end their threads.
+    // Thread actors busy computing, or nodes that do not answer, may not stop in time: give up on them.
     const stopTimer =
-      pool === undefined ? undefined : setTimeout(() => pool.terminateAll(), this.shutdownTimeoutMs);
+      this.remote === undefined
+        ? undefined
+        : setTimeout(() => {
+            pool?.terminateAll();
+            this.remote?.abandonRemoteChildren();
+          }, this.shutdownTimeoutMs);
     this.shutdownPromise = stopped.then(async () => {
       clearTimeout(stopTimer);
       await pool?.close();

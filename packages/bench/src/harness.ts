@@ -1,0 +1,277 @@
+/**
+ * The benchmark harness: suites of benchmarks, each a set of cases (Troupe and its peers) measured
+ * side by side in one process, with warm-up rounds, timed rounds and the median as the result.
+ */
+import { collectGarbage, quiesce } from './heap.js';
+
+/** What one round of a case needs; made fresh for every round by {@link BenchCase.setup}. */
+export interface Fixture {
+  /** The timed part: resolves when all the round's work is done. */
+  run(): void | Promise<void>;
+  /** Untimed measurements after `run` (e.g. heap in use), recorded with the round. */
+  measure?(): Record<string, number> | Promise<Record<string, number>>;
+  /** Untimed clean-up: stop the round's actors, drop references. */
+  teardown?(): void | Promise<void>;
+}
+
+/**
+ * How a peer runs one benchmark. What a real program keeps for its whole life (the actor system,
+ * the run queue) is made once in `open` and lives across all rounds; each round then gets fresh
+ * actors from `setup`. A system per round would measure something no program does: V8 drops
+ * optimized code that embedded a dead system, so each round would start unoptimized.
+ */
+export interface Contender {
+  /** Untimed, once before the first round. */
+  open?(): void | Promise<void>;
+  /** Untimed, before each round: what the round needs (actors, preallocated messages). */
+  setup(): Fixture | Promise<Fixture>;
+  /** Untimed, once after the last round. */
+  close?(): void | Promise<void>;
+}
+
+/** One contender of a benchmark at a given size, e.g. "Troupe" or "nact". */
+export interface BenchCase extends Contender {
+  readonly name: string;
+  /** Operations in one round (messages, actors); the rate is `ops / seconds`. */
+  readonly ops: number;
+  /** What this case should reach; shown as ✓ or ✗. */
+  readonly goal?: Goal;
+}
+
+/**
+ * A goal for a case. `on: 'value'` checks its own score; `on: 'ratio'` checks the baseline's score
+ * divided by this case's (for example Troupe / nact ≥ 10).
+ */
+export interface Goal {
+  readonly on: 'value' | 'ratio';
+  readonly min?: number;
+  readonly max?: number;
+  /** How the goal is shown; default built from min/max. */
+  readonly label?: string;
+}
+
+/** What a round produced. */
+export interface Round {
+  readonly ops: number;
+  /** Wall time of `run`, in milliseconds. */
+  readonly ms: number;
+  readonly measured: Readonly<Record<string, number>>;
+}
+
+/** One question (ping-pong, flood, …) asked of several cases. */
+export interface Benchmark {
+  readonly name: string;
+  /** One line on what is measured, printed above the table. */
+  readonly what: string;
+  /** Unit of the score, e.g. `msg/s`. */
+  readonly unit: string;
+  /** The case the others are compared with: the table shows `baseline / case`. */
+  readonly baseline?: string;
+  /** Score of a round; default: the rate, `ops / seconds`. */
+  readonly score?: (round: Round) => number;
+  /** Extra words for the table, from the median round (e.g. total heap). */
+  readonly note?: (round: Round) => string;
+  /** Override the suite's warm-up and timed rounds (e.g. one round for a heap census). */
+  readonly warmup?: number;
+  readonly rounds?: number;
+  readonly cases: readonly BenchCase[];
+}
+
+export interface Suite {
+  readonly name: string;
+  readonly title: string;
+  readonly benchmarks: readonly Benchmark[];
+}
+
+/** How a suite is built: the same cases, at full or at smoke-test size. */
+export interface SuiteOptions {
+  readonly quick: boolean;
+}
+
+export type SuiteFactory = (options: SuiteOptions) => Suite;
+
+export interface RunOptions {
+  readonly warmup: number;
+  readonly rounds: number;
+  /** A round that takes longer fails the case (a peer that hangs must not hang the run). */
+  readonly roundTimeoutMs: number;
+}
+
+export interface CaseResult {
+  readonly name: string;
+  readonly ops: number;
+  /** Scores of the timed rounds, in order. */
+  readonly scores: readonly number[];
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  /** `baseline / this`, when the benchmark has a baseline and this is not it. */
+  readonly ratio?: number;
+  readonly goal?: Goal;
+  readonly met?: boolean;
+  readonly note?: string;
+  readonly measured?: Readonly<Record<string, number>>;
+  readonly error?: string;
+}
+
+export interface BenchmarkResult {
+  readonly name: string;
+  readonly what: string;
+  readonly unit: string;
+  readonly baseline?: string;
+  readonly cases: readonly CaseResult[];
+}
+
+export interface SuiteResult {
+  readonly suite: string;
+  readonly title: string;
+  readonly benchmarks: readonly BenchmarkResult[];
+}
+
+/**
+ * Run every benchmark of a suite. Cases of one benchmark are warmed up first, then their timed
+ * rounds are interleaved (A B C, A B C, …) so drift in machine load hits every case alike.
+ */
+export async function runSuite(
+  suite: Suite,
+  options: RunOptions,
+  onBenchmark: (result: BenchmarkResult) => void,
+): Promise<SuiteResult> {
+  const benchmarks: BenchmarkResult[] = [];
+  for (const b of suite.benchmarks) {
+    const result = await runBenchmark(b, options);
+    onBenchmark(result);
+    benchmarks.push(result);
+  }
+  return { suite: suite.name, title: suite.title, benchmarks };
+}
+
+async function runBenchmark(b: Benchmark, options: RunOptions): Promise<BenchmarkResult> {
+  const warmup = b.warmup ?? options.warmup;
+  const rounds = b.rounds ?? options.rounds;
+  const score = b.score ?? ((r: Round) => (r.ops * 1000) / r.ms);
+  const perCase = b.cases.map(() => ({ rounds: [] as Round[], error: undefined as string | undefined }));
+  for (const [i, c] of b.cases.entries()) {
+    await attempt(perCase[i]!, () => c.open?.());
+  }
+  for (const [i, c] of b.cases.entries()) {
+    for (let w = 0; w < warmup && perCase[i]!.error === undefined; w++) {
+      await attempt(perCase[i]!, () => runRound(c, options.roundTimeoutMs));
+    }
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, c] of b.cases.entries()) {
+      const into = perCase[i]!;
+      if (into.error === undefined)
+        await attempt(into, async () => into.rounds.push(await runRound(c, options.roundTimeoutMs)));
+    }
+  }
+  for (const [i, c] of b.cases.entries()) {
+    await attempt(perCase[i]!, () => c.close?.());
+  }
+  // What this benchmark left behind must not be collected during the next one.
+  await quiesce();
+  const summaries = b.cases.map((c, i) => summarize(c, perCase[i]!.rounds, score, perCase[i]!.error));
+  const base = summaries.find((s) => s.name === b.baseline && s.error === undefined);
+  const cases = summaries.map((s, i): CaseResult => {
+    if (s.error !== undefined) return s;
+    const ratio = base === undefined || s === base ? undefined : base.median / s.median;
+    const goal = b.cases[i]!.goal;
+    const checked = goal?.on === 'ratio' ? ratio : s.median;
+    const met = goal === undefined || checked === undefined ? undefined : meets(goal, checked);
+    const note = b.note === undefined || s.medianRound === undefined ? undefined : b.note(s.medianRound);
+    const { medianRound: _, ...rest } = s;
+    return {
+      ...rest,
+      ...(ratio === undefined ? {} : { ratio }),
+      ...(goal === undefined ? {} : { goal }),
+      ...(met === undefined ? {} : { met }),
+      ...(note === undefined ? {} : { note }),
+    };
+  });
+  return {
+    name: b.name,
+    what: b.what,
+    unit: b.unit,
+    ...(b.baseline === undefined ? {} : { baseline: b.baseline }),
+    cases,
+  };
+}
+
+/** A throw or a timeout marks the case failed (its first error is kept) instead of ending the run. */
+async function attempt(into: { error: string | undefined }, step: () => unknown): Promise<void> {
+  try {
+    await step();
+  } catch (e) {
+    into.error ??= e instanceof Error ? e.message : String(e);
+  }
+}
+
+async function runRound(c: BenchCase, timeoutMs: number): Promise<Round> {
+  const fixture = await c.setup();
+  try {
+    // Garbage left by setup (or by the previous case) must not be collected inside the timed part.
+    collectGarbage();
+    const t0 = performance.now();
+    await withTimeout(fixture.run(), timeoutMs, c.name);
+    const ms = performance.now() - t0;
+    const measured = (await fixture.measure?.()) ?? {};
+    return { ops: c.ops, ms, measured };
+  } finally {
+    await fixture.teardown?.();
+  }
+}
+
+function withTimeout(work: void | Promise<void>, ms: number, name: string): void | Promise<void> {
+  if (!(work instanceof Promise)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${name}: a round did not finish within ${ms / 1000} s (is a message lost?)`)),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+interface Summary extends CaseResult {
+  readonly medianRound?: Round;
+}
+
+function summarize(
+  c: BenchCase,
+  rounds: readonly Round[],
+  score: (r: Round) => number,
+  error?: string,
+): Summary {
+  if (error !== undefined || rounds.length === 0) {
+    return {
+      name: c.name,
+      ops: c.ops,
+      scores: [],
+      median: Number.NaN,
+      min: Number.NaN,
+      max: Number.NaN,
+      error: error ?? 'no rounds',
+    };
+  }
+  const scores = rounds.map(score);
+  const order = scores.map((_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  // Lower median for an even count: a real round, not an average of two.
+  const mid = order[(order.length - 1) >> 1]!;
+  const medianRound = rounds[mid]!;
+  return {
+    name: c.name,
+    ops: c.ops,
+    scores,
+    median: scores[mid]!,
+    min: scores[order[0]!]!,
+    max: scores[order[order.length - 1]!]!,
+    measured: medianRound.measured,
+    medianRound,
+  };
+}
+
+function meets(goal: Goal, value: number): boolean {
+  return (goal.min === undefined || value >= goal.min) && (goal.max === undefined || value <= goal.max);
+}

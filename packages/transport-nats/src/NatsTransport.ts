@@ -1,0 +1,206 @@
+/**
+ * The NATS transport: each process is a node with a subject of its own; batches between nodes
+ * are envelopes on those subjects; membership runs on a shared subject; exposed actors answer
+ * plain requests. Connection options (servers, credentials, TLS) go straight to the NATS client.
+ */
+import {
+  type ConnectionOptions,
+  type NatsConnection,
+  errors as natsErrors,
+  type Subscription,
+} from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import {
+  type ExposeHandler,
+  PayloadTooLargeError,
+  processNodeOf,
+  type Transport,
+  type TransportHost,
+} from '@troupe/core';
+import { type CodecName, jsonCodec, msgpackCodec, type WireCodec } from './codec.js';
+import { NatsConnectionError } from './errors.js';
+import { Membership, type MembershipOptions } from './membership.js';
+import { nodeSubject, serviceSubject, TOKEN_RE } from './subjects.js';
+
+/**
+ * Options of {@link nats}: every NATS connection option (`servers`, `user`/`pass`, `token`,
+ * `authenticator` for nkeys and creds, `tls`, `name`, reconnect settings…) plus Troupe's own.
+ */
+export interface NatsTransportOptions extends Partial<ConnectionOptions>, MembershipOptions {
+  /** Wire encoding of batches: `msgpack` (default, binary) or `json` (interoperable). */
+  readonly codec?: CodecName;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The NATS transport: makes this process a node of the system.
+ *
+ * @example
+ * ```ts
+ * import { createActorSystem } from '@troupe/core';
+ * import { nats } from '@troupe/transport-nats';
+ * const system = await createActorSystem({
+ *   name: 'shop',
+ *   catalog: [new URL('./behaviours.js', import.meta.url)],
+ *   transports: [nats({ servers: ['nats://10.0.0.1:4222', 'nats://10.0.0.2:4222'], user: 'shop', pass: process.env.NATS_PASS })],
+ * });
+ * ```
+ */
+export function nats(options: NatsTransportOptions = {}): Transport {
+  return new NatsTransport(options);
+}
+
+class NatsTransport implements Transport {
+  readonly name = 'nats';
+  private nc: NatsConnection | undefined;
+  private host: TransportHost | undefined;
+  private membership: Membership | undefined;
+  private readonly codec: WireCodec;
+  private maxPayload = 1024 * 1024;
+  private readonly services = new Set<Subscription>();
+
+  constructor(private readonly options: NatsTransportOptions) {
+    const { codec = 'msgpack' } = options;
+    if (codec !== 'msgpack' && codec !== 'json') {
+      throw new NatsConnectionError(`nats({ codec }) must be 'msgpack' or 'json', got ${String(codec)}`);
+    }
+    this.codec = codec === 'json' ? jsonCodec() : msgpackCodec();
+  }
+
+  async start(host: TransportHost): Promise<void> {
+    for (const [what, value] of [
+      ['system name', host.systemName],
+      ['node id', host.nodeId],
+    ] as const) {
+      if (!TOKEN_RE.test(value)) {
+        throw new NatsConnectionError(
+          `the ${what} '${value}' cannot be part of a NATS subject: use letters, digits, '_' and '-' only (no '.')`,
+        );
+      }
+    }
+    this.host = host;
+    const { codec: _c, heartbeatMs: _h, downAfterMs: _d, ...connection } = this.options;
+    try {
+      this.nc = await connect({
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        name: `troupe ${host.systemName} ${host.nodeId}`,
+        ...connection,
+      });
+    } catch (e) {
+      throw describeConnectError(e, connection.servers);
+    }
+    const nc = this.nc;
+    this.maxPayload = nc.info?.max_payload ?? this.maxPayload;
+    nc.subscribe(nodeSubject(host.systemName, host.nodeId), {
+      callback: (_err, msg) => this.onBatch(msg.data),
+    });
+    this.membership = new Membership(nc, host, this.options);
+    this.membership.start();
+    void this.watchStatus(nc);
+    await nc.flush();
+  }
+
+  private onBatch(data: Uint8Array): void {
+    const host = this.host!;
+    const env = this.codec.decode(data);
+    if ('reject' in env) {
+      host.dropped(env.reject, env.detail);
+      return;
+    }
+    host.deliver(env.from, env.to, env.batch);
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') this.membership?.disconnected();
+      else if (s.type === 'reconnect') this.membership?.reconnected();
+    }
+  }
+
+  send(from: string, to: string, batch: unknown[]): void {
+    const nc = this.nc;
+    if (nc === undefined || nc.isClosed()) return;
+    const bytes = this.codec.encode(from, to, batch);
+    if (bytes.length > this.maxPayload) {
+      throw new PayloadTooLargeError(bytes.length, this.maxPayload, `a message to node ${to}`);
+    }
+    nc.publish(nodeSubject(this.host!.systemName, processNodeOf(to)), bytes);
+  }
+
+  async expose(name: string, handler: ExposeHandler): Promise<() => Promise<void>> {
+    const nc = this.nc;
+    const host = this.host;
+    if (nc === undefined || host === undefined)
+      throw new NatsConnectionError('the NATS transport is not started');
+    const subject = serviceSubject(host.systemName, name);
+    const sub = nc.subscribe(subject, {
+      queue: subject,
+      callback: (_err, msg) => {
+        let body: unknown = null;
+        if (msg.data.length > 0) {
+          try {
+            body = JSON.parse(dec.decode(msg.data));
+          } catch {
+            host.dropped('bad-request', `a request on ${subject} is not JSON`);
+            msg.respond(
+              enc.encode(
+                JSON.stringify({
+                  ok: false,
+                  error: { name: 'BadRequest', message: 'the body must be JSON' },
+                }),
+              ),
+            );
+            return;
+          }
+        }
+        handler(body).then(
+          (value) => msg.respond(enc.encode(JSON.stringify({ ok: true, value }))),
+          (e: Error) =>
+            msg.respond(
+              enc.encode(JSON.stringify({ ok: false, error: { name: e?.name, message: e?.message } })),
+            ),
+        );
+      },
+    });
+    this.services.add(sub);
+    await nc.flush();
+    return async () => {
+      this.services.delete(sub);
+      sub.unsubscribe();
+    };
+  }
+
+  async stop(): Promise<void> {
+    const nc = this.nc;
+    if (nc === undefined || nc.isClosed()) return;
+    this.membership?.stop();
+    // Drain what is in flight, but do not wait for a server that is gone (the client would reconnect forever).
+    let timer: NodeJS.Timeout | undefined;
+    const drained = nc.drain().then(
+      () => true,
+      () => false,
+    );
+    const gaveUp = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 1000)));
+    const ok = await Promise.race([drained, gaveUp]);
+    clearTimeout(timer);
+    if (!ok && !nc.isClosed()) await nc.close();
+  }
+}
+
+function describeConnectError(e: unknown, servers: ConnectionOptions['servers']): NatsConnectionError {
+  const where = Array.isArray(servers) ? servers.join(', ') : (servers ?? '127.0.0.1:4222');
+  const err = e as Error;
+  if (err instanceof natsErrors.AuthorizationError || /authoriz|authentica/i.test(err?.message ?? '')) {
+    return new NatsConnectionError(
+      `NATS at ${where} refused this node's credentials (${err.message}); check the user/pass, token, nkey or creds given to nats({ ... })`,
+      { cause: e },
+    );
+  }
+  return new NatsConnectionError(
+    `could not connect to NATS at ${where}: ${err?.message ?? e}; is nats-server running there, and is the address right?`,
+    { cause: e },
+  );
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+/**
+ * `troupe node`: start a node that joins a Troupe system over NATS and hosts the actors of a
+ * catalog module, on its main thread and on worker threads. Ctrl-C (SIGINT) or SIGTERM leaves
+ * gracefully: peers see `leave`, not `down`.
+ *
+ *   troupe node --nats nats://host:4222 --system NAME --catalog ./behaviours.js [--threads N]
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createActorSystem } from '@troupe/core';
+import { nats } from './NatsTransport.js';
+
+const USAGE = `Usage: troupe node --nats URL[,URL...] --system NAME --catalog FILE [--catalog FILE ...] [options]
+
+  --nats URLS          NATS server(s), comma-separated (a cluster: list them all)
+  --system NAME        the system to join (letters, digits, '_' and '-')
+  --catalog FILE       a catalog module (compiled .js, or .ts with tsx installed); repeatable
+  --threads N          worker threads for placement on this node's threads (default 0)
+  --node-id ID         this node's id (default: generated)
+  --user U --pass P    NATS user and password (or TROUPE_NATS_USER / TROUPE_NATS_PASS)
+  --token T            NATS token (or TROUPE_NATS_TOKEN)
+  --creds FILE         NATS credentials file (JWT + nkey seed)
+  --codec msgpack|json wire encoding (default msgpack)
+  --tls-ca FILE        CA certificate to verify the server (enables TLS)
+  -h, --help           this text`;
+
+function fail(message: string): never {
+  console.error(`troupe node: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] !== 'node') fail(argv[0] === undefined ? 'missing command' : `unknown command '${argv[0]}'`);
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      args: argv.slice(1),
+      options: {
+        nats: { type: 'string' },
+        system: { type: 'string' },
+        catalog: { type: 'string', multiple: true },
+        threads: { type: 'string', default: '0' },
+        'node-id': { type: 'string' },
+        user: { type: 'string' },
+        pass: { type: 'string' },
+        token: { type: 'string' },
+        creds: { type: 'string' },
+        codec: { type: 'string', default: 'msgpack' },
+        'tls-ca': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+})();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (values.nats === undefined) fail('--nats is required');
+if (values.system === undefined) fail('--system is required');
+if (values.catalog === undefined || values.catalog.length === 0) fail('at least one --catalog is required');
+const threads = Number(values.threads);
+if (!Number.isInteger(threads) || threads < 0)
+  fail(`--threads must be a whole number ≥ 0, got ${values.threads}`);
+if (values.codec !== 'msgpack' && values.codec !== 'json')
+  fail(`--codec must be msgpack or json, got ${values.codec}`);
+
+const user = values.user ?? process.env.TROUPE_NATS_USER;
+const pass = values.pass ?? process.env.TROUPE_NATS_PASS;
+const token = values.token ?? process.env.TROUPE_NATS_TOKEN;
+let authenticator: import('@nats-io/nats-core').Authenticator | undefined;
+if (values.creds !== undefined) {
+  const { credsAuthenticator } = await import('@nats-io/nats-core');
+  authenticator = credsAuthenticator(readFileSync(values.creds));
+}
+
+try {
+  const system = await createActorSystem({
+    name: values.system,
+    ...(values['node-id'] === undefined ? {} : { nodeId: values['node-id'] }),
+    catalog: values.catalog.map((f) => pathToFileURL(resolve(f))),
+    ...(threads > 0 ? { threads: { size: threads } } : {}),
+    transports: [
+      nats({
+        servers: values.nats.split(','),
+        codec: values.codec,
+        ...(user === undefined ? {} : { user }),
+        ...(pass === undefined ? {} : { pass }),
+        ...(token === undefined ? {} : { token }),
+        ...(authenticator === undefined ? {} : { authenticator }),
+        ...(values['tls-ca'] === undefined ? {} : { tls: { caFile: values['tls-ca'] } }),
+      }),
+    ],
+  });
+  const self = system.nodes()[0]!;
+  console.log(
+    `node ${self.id} joined system '${system.name}' (threads: ${self.threads.length}; catalog: ${self.catalog.join(', ')})`,
+  );
+  system.events.on('node', (e) =>
+    console.log(`node ${e.node} ${e.event}${e.detail ? ` (${e.detail})` : ''}`),
+  );
+  let leaving = false;
+  const leave = async (signal: string) => {
+    if (leaving) return;
+    leaving = true;
+    console.log(`${signal}: leaving the system`);
+    await system.shutdown();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void leave('SIGINT'));
+  process.on('SIGTERM', () => void leave('SIGTERM'));
+} catch (e) {
+  console.error(`troupe node: ${(e as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,151 @@
+/**
+ * Membership over NATS: every node announces itself (`hello`), heartbeats, and says `leave`
+ * when it stops gracefully. A node whose heartbeats stop is declared `down` after `downAfterMs`.
+ * While this node's own connection is down, nobody is declared down (we cannot tell), and after a
+ * reconnect every node gets a fresh grace period.
+ */
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { NodeInfo, TransportHost } from '@troupe/core';
+import { membersSubject, TOKEN_RE } from './subjects.js';
+
+/** Membership timing. */
+export interface MembershipOptions {
+  /** How often a node heartbeats (ms). Default 500. */
+  readonly heartbeatMs?: number;
+  /** A node that has not heartbeated for this long is declared down (ms). Default 2000. */
+  readonly downAfterMs?: number;
+}
+
+interface Announcement {
+  readonly v: 1;
+  readonly kind: 'hello' | 'beat' | 'leave';
+  readonly node: string;
+  readonly threads: readonly string[];
+  readonly catalog: readonly string[];
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function parse(data: Uint8Array): Announcement | undefined {
+  let a: Partial<Announcement>;
+  try {
+    a = JSON.parse(dec.decode(data)) as Partial<Announcement>;
+  } catch {
+    return undefined;
+  }
+  if (
+    typeof a !== 'object' ||
+    a === null ||
+    a.v !== 1 ||
+    (a.kind !== 'hello' && a.kind !== 'beat' && a.kind !== 'leave') ||
+    typeof a.node !== 'string' ||
+    !TOKEN_RE.test(a.node) ||
+    !Array.isArray(a.threads) ||
+    !a.threads.every((t) => typeof t === 'string' && t.startsWith(`${a.node}.t`)) ||
+    !Array.isArray(a.catalog) ||
+    !a.catalog.every((c) => typeof c === 'string')
+  ) {
+    return undefined;
+  }
+  return a as Announcement;
+}
+
+export class Membership {
+  private readonly lastSeen = new Map<string, number>();
+  private beatTimer: NodeJS.Timeout | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
+  private connected = true;
+  readonly heartbeatMs: number;
+  readonly downAfterMs: number;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly host: TransportHost,
+    options: MembershipOptions,
+  ) {
+    this.heartbeatMs = options.heartbeatMs ?? 500;
+    this.downAfterMs = options.downAfterMs ?? 2000;
+  }
+
+  private get subject(): string {
+    return membersSubject(this.host.systemName);
+  }
+
+  private announce(kind: Announcement['kind']): void {
+    const a: Announcement = {
+      v: 1,
+      kind,
+      node: this.host.nodeId,
+      threads: this.host.threadNodes,
+      catalog: this.host.catalog,
+    };
+    try {
+      this.nc.publish(this.subject, enc.encode(JSON.stringify(a)));
+    } catch {
+      // closed or draining: nothing to announce to
+    }
+  }
+
+  start(): void {
+    this.nc.subscribe(this.subject, { callback: (_err, msg) => this.onMessage(msg.data) });
+    this.announce('hello');
+    this.beatTimer = setInterval(() => this.announce('beat'), this.heartbeatMs);
+    this.checkTimer = setInterval(() => this.check(), Math.max(50, Math.min(250, this.downAfterMs / 4)));
+    this.beatTimer.unref();
+    this.checkTimer.unref();
+  }
+
+  private onMessage(data: Uint8Array): void {
+    const a = parse(data);
+    if (a === undefined) {
+      this.host.dropped('malformed-membership', 'a membership announcement could not be parsed');
+      return;
+    }
+    if (a.node === this.host.nodeId) return;
+    if (a.kind === 'leave') {
+      this.lastSeen.delete(a.node);
+      this.host.nodeDown(a.node, 'leave', 'it left the system');
+      return;
+    }
+    const known = this.lastSeen.has(a.node);
+    this.lastSeen.set(a.node, Date.now());
+    this.host.nodeUp({ id: a.node, threads: a.threads, catalog: a.catalog } satisfies NodeInfo);
+    // A newcomer learns about us at once instead of waiting for our next heartbeat.
+    if (!known && a.kind === 'hello') this.announce('beat');
+  }
+
+  private check(): void {
+    if (!this.connected) return;
+    const now = Date.now();
+    for (const [node, seen] of this.lastSeen) {
+      if (now - seen > this.downAfterMs) {
+        this.lastSeen.delete(node);
+        this.host.nodeDown(
+          node,
+          'down',
+          `no heartbeat for ${now - seen} ms (down after ${this.downAfterMs} ms)`,
+        );
+      }
+    }
+  }
+
+  /** Our connection dropped: suspend judgement. */
+  disconnected(): void {
+    this.connected = false;
+  }
+
+  /** Our connection is back: give every node a fresh grace period, and announce ourselves again. */
+  reconnected(): void {
+    const now = Date.now();
+    for (const node of this.lastSeen.keys()) this.lastSeen.set(node, now);
+    this.connected = true;
+    this.announce('hello');
+  }
+
+  stop(): void {
+    clearInterval(this.beatTimer);
+    clearInterval(this.checkTimer);
+    this.announce('leave');
+  }
+}
