@@ -50,3 +50,18 @@ describe('pool.map', () => {
     );
   });
 });
+
+describe('the parent-child example', () => {
+  it('starts children with arguments; each reports to the parent over NATS and exits', () => {
+    const r = node('parent-child/main.js', ['--children', '3', '--work', '20']);
+    expect(r.status).toBe(0);
+    for (let id = 0; id < 3; id++) {
+      expect(r.stdout).toContain(`child ${id} (pid `);
+      expect(r.stdout).toMatch(
+        new RegExp(`child ${id}: done working \\(report \\d of 3 received by the parent\\)`),
+      );
+      expect(r.stdout).toMatch(new RegExp(`parent: child ${id} \\(pid \\d+\\) reported [\\d,]+ iterations`));
+    }
+    expect(r.stdout).toContain('parent: all 3 children reported and exited (codes: 0, 0, 0)');
+  });
+});

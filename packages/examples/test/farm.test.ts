@@ -21,7 +21,7 @@ describe('the Fibonacci farm', () => {
     const r = await runFarm({ tasks, threads: 2 });
     expect(r.results).toEqual(expected);
     expect(Object.values(r.perWorker).reduce((a, b) => a + b, 0)).toBe(tasks.length);
-    expect(r.placement).toEqual({ threads: 2, nodes: 1 });
+    expect(r.placement).toEqual({ threads: 2, nodes: 1, workers: 2 });
     expect(r.duplicatesDropped).toBe(0);
   });
 
@@ -52,7 +52,7 @@ describe('pnpm farm (the CLI)', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toContain('[46368, 17711, 6765]');
     expect(r.stdout).toMatch(/sequential: \d+\.\d{3} s/);
-    expect(r.stdout).toMatch(/parallel: +\d+\.\d{3} s on 2 thread/);
+    expect(r.stdout).toMatch(/parallel: +\d+\.\d{3} s on 2 worker/);
     expect(r.stdout).toMatch(/speedup: +\d+\.\d\d×/);
   });
 
@@ -64,7 +64,7 @@ describe('pnpm farm (the CLI)', () => {
     expect(out.runs).toHaveLength(2);
     expect(out.speedup).toBeGreaterThan(0);
     expect(Object.values(out.perWorker as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(4);
-    expect(out.placement).toEqual({ threads: 2, nodes: 1 });
+    expect(out.placement).toEqual({ threads: 2, nodes: 1, workers: 2 });
   });
 
   it('sweeps thread counts with --scaling and writes the chart', () => {
@@ -85,9 +85,9 @@ describe('pnpm farm (the CLI)', () => {
     const bad = run(['--tasks', 'x,y']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('give whole numbers, as a list (38,37,36) or a range (30..36)');
-    const nats = run(['--nats', 'nats://127.0.0.1:4222', '--nodes', '2']);
+    const nats = run(['--nats', 'nats://127.0.0.1:4222']);
     expect(nats.status).toBe(2);
-    expect(nats.stderr).toContain('need the NATS transport, which is not implemented yet');
+    expect(nats.stderr).toContain('--nats needs --nodes K or --join');
   });
 });
 
@@ -101,5 +101,45 @@ describe('the supervision example', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('→ restart worker-1 after "cannot handle job 7"');
     expect(r.stdout).toContain('18 of 20 jobs done; 2 crashed and went to dead letters.');
+  });
+});
+
+describe('the farm over NATS nodes', () => {
+  it('spreads the work over node processes and keeps results exact when one is SIGKILLed', async () => {
+    const { startLocalNats } = await import('../dist/shared/nodes.js');
+    const nats = await startLocalNats();
+    try {
+      const tasks = [27, 26, 25, 24, 23, 22, 21, 20];
+      const expected = [196418, 121393, 75025, 46368, 28657, 17711, 10946, 6765];
+      const r = await runFarm({
+        tasks,
+        threads: 0,
+        nodes: { url: nats.url, start: 2, join: false, threadsPerNode: 1 },
+      });
+      expect(r.results).toEqual(expected);
+      expect(r.placement).toEqual({ threads: 0, nodes: 3, workers: 2 });
+      expect(Object.keys(r.perWorker)).toHaveLength(2);
+      const lines: string[] = [];
+      const c = await runFarm({
+        tasks,
+        threads: 0,
+        chaos: true,
+        log: (l) => lines.push(l),
+        nodes: { url: nats.url, start: 2, join: false, threadsPerNode: 1 },
+      });
+      expect(c.results).toEqual(expected);
+      expect(c.threadsKilled).toBe(1);
+      expect(lines[0]).toMatch(/chaos: killing node \S+ \(SIGKILL\)/);
+    } finally {
+      nats.stop();
+    }
+  });
+
+  it('runs from the CLI with --nodes (starting its own nats-server)', () => {
+    const r = run(['--tasks', '22,21,20', '--nodes', '2', '--json']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+    expect(out.results).toEqual([17711, 10946, 6765]);
+    expect(out.placement).toEqual({ threads: 0, nodes: 3, workers: 2 });
   });
 });

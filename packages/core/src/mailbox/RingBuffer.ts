@@ -30,6 +30,13 @@ export class RingBuffer<T> {
     if (this.tail === this.head) this.grow();
   }
 
+  /** Put a value at the front (it is the next to be shifted). */
+  unshift(value: T): void {
+    this.head = (this.head - 1) & this.mask;
+    this.buf[this.head] = value;
+    if (this.tail === this.head) this.grow();
+  }
+
   shift(): T | undefined {
     if (this.head === this.tail) return undefined;
     const v = this.buf[this.head];

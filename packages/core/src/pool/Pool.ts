@@ -20,7 +20,7 @@ import {
   ActorStoppedError,
   AskTimeoutError,
   InvalidOptionsError,
-  isThreadLostError,
+  isRuntimeLostError,
   MailboxFullError,
 } from '../errors.js';
 import type { MailboxOptions } from '../mailbox/Mailbox.js';
@@ -37,6 +37,8 @@ export interface PoolOptions<Msg = any> {
   readonly routing?: Routing;
   /** Where each routee runs (`'thread'` spreads them over the pool of threads). Default `'local'`. */
   readonly placement?: Placement;
+  /** One placement per routee (e.g. one routee on each thread of each node); sets the size. */
+  readonly placements?: readonly Placement[];
   /** Name of the pool actor (routees are named `routee-<i>` below it). */
   readonly name?: string;
   /** `consistent-hash` routing: the key of a message. */
@@ -223,8 +225,8 @@ export class PoolCore {
       },
       (e) => {
         this.finish(address, false);
-        if (!task.done && this.options.redispatchOnLost && isThreadLostError(e)) {
-          this.queue.push(task);
+        if (!task.done && this.options.redispatchOnLost && isRuntimeLostError(e)) {
+          this.queue.unshift(task); // first in line: it has waited longest (and is often the largest)
           this.queued++;
           this.pump();
           return;
@@ -279,6 +281,7 @@ interface PoolArgs {
   readonly args: unknown;
   readonly size: number;
   readonly placement: Placement | undefined;
+  readonly placements: readonly Placement[] | undefined;
   readonly mailbox: MailboxOptions | undefined;
 }
 
@@ -315,9 +318,10 @@ function poolBehaviour(supervision: SupervisionOptions | undefined): Behaviour<u
 function spawnRoutees(pool: ActorCell, a: PoolArgs): void {
   const refs: ActorRef[] = [];
   for (let i = 0; i < a.size; i++) {
+    const placement = a.placements?.[i] ?? a.placement;
     const ref = pool.spawnChild(a.routee, a.args, {
       name: `routee-${i}`,
-      ...(a.placement === undefined ? {} : { placement: a.placement }),
+      ...(placement === undefined ? {} : { placement }),
       ...(a.mailbox === undefined ? {} : { mailbox: a.mailbox }),
     });
     pool.watch(ref);
@@ -359,6 +363,7 @@ const POOL_KEYS = new Set([
   'size',
   'routing',
   'placement',
+  'placements',
   'name',
   'hashKey',
   'credit',
@@ -391,7 +396,7 @@ export function spawnPool(
   if (routing === 'consistent-hash' && typeof options.hashKey !== 'function') {
     throw new InvalidOptionsError('consistent-hash routing needs hashKey: (message) => string | number');
   }
-  const size = options.size ?? defaultSize;
+  const size = options.placements?.length ?? options.size ?? defaultSize;
   if (!Number.isInteger(size) || size < 1)
     throw new InvalidOptionsError(`pool size must be a whole number ≥ 1, got ${String(options.size)}`);
   if (options.credit !== undefined && !(Number.isInteger(options.credit) && options.credit >= 1)) {
@@ -406,6 +411,7 @@ export function spawnPool(
     args,
     size,
     placement: options.placement,
+    placements: options.placements,
     mailbox: options.mailbox,
   };
   actor = parent.spawnChild(

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
+import { type LocalNats, startLocalNats } from '../shared/nodes.js';
 import { type ScalingRow, writeScalingChart } from './chart.js';
 import { type FarmRun, runFarm, runSequential } from './farm.js';
 import { PYTHON_DEMO_TASKS } from './fib.js';
@@ -20,8 +21,15 @@ const USAGE = `Usage: pnpm farm [options]
   --out DIR         where --scaling writes its chart (default: current directory)
   --chaos           kill a worker thread in the middle of each run; results must still be exact
   --json            print one machine-readable JSON result instead of text
-  --nats URL        (multi-node, with --nodes K / --join) needs the NATS transport, not available yet
-  -h, --help        this text`;
+  --nodes K         start K node processes here (children of this process) that join over NATS;
+                    the work goes to every thread of every node (with --scaling: sweep 1..K nodes)
+  --nats URL        NATS server(s) for the nodes (default with --nodes: a private nats-server here)
+  --join            also use nodes that joined by themselves (troupe node on other hosts)
+  --node-threads T  worker threads per started node (default: cores / K, at least 1)
+  --pin             pin started node i to core i mod cores (taskset), e.g. one node per core
+  -h, --help        this text
+
+With --nodes or --join, --threads is this coordinator's own worker threads (default 0).`;
 
 /** Parse "38,37,36" or "30..36" (also descending: "36..30"). */
 export function parseTasks(spec: string): number[] {
@@ -60,6 +68,8 @@ const { values } = (() => {
         nats: { type: 'string' },
         nodes: { type: 'string' },
         join: { type: 'boolean', default: false },
+        'node-threads': { type: 'string' },
+        pin: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -72,11 +82,18 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-if (values.nats !== undefined || values.nodes !== undefined || values.join) {
-  fail(
-    'multi-node runs (--nats, --nodes, --join) need the NATS transport, which is not implemented yet; run on worker threads (the default) for now',
-  );
+const nodeCount = values.nodes === undefined ? 0 : Number(values.nodes);
+if (!Number.isInteger(nodeCount) || nodeCount < 0 || nodeCount > 64) {
+  fail(`--nodes must be a whole number from 0 to 64, got ${values.nodes}`);
 }
+const multiNode = nodeCount > 0 || values.join;
+if (values.nats !== undefined && !multiNode) fail('--nats needs --nodes K or --join');
+const nodeThreads =
+  values['node-threads'] === undefined
+    ? Math.max(1, Math.floor(availableParallelism() / Math.max(1, nodeCount)))
+    : Number(values['node-threads']);
+if (!Number.isInteger(nodeThreads) || nodeThreads < 0)
+  fail(`--node-threads must be a whole number ≥ 0, got ${values['node-threads']}`);
 let tasks: number[];
 try {
   tasks = values.tasks === undefined ? [...PYTHON_DEMO_TASKS] : parseTasks(values.tasks);
@@ -86,7 +103,8 @@ try {
 if (tasks.length === 0) fail('--tasks is empty');
 if (tasks.some((n) => n > 45))
   fail('--tasks: n above 45 takes minutes per task with the slow fib; use 45 or less');
-const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
+const threads =
+  values.threads === undefined ? (multiNode ? 0 : availableParallelism()) : Number(values.threads);
 if (!Number.isInteger(threads) || threads < 0 || threads > 256)
   fail(`--threads must be a whole number from 0 to 256, got ${values.threads}`);
 const repeat = Number(values.repeat);
@@ -127,10 +145,40 @@ function progress(label: string): { update: (done: number, total: number) => voi
   };
 }
 
-async function parallelRun(t: number): Promise<FarmRun> {
-  const p = progress(`farm (${t} threads)`);
+let natsUrl = values.nats;
+let localNats: LocalNats | undefined;
+if (multiNode && natsUrl === undefined) {
+  if (values.join) fail('--join needs --nats URL (the server the other nodes use)');
   try {
-    return await runFarm({ tasks, threads: t, chaos: values.chaos, onProgress: p.update, log: say });
+    localNats = await startLocalNats();
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  natsUrl = localNats.url;
+  say(`started a private nats-server at ${natsUrl}`);
+}
+
+async function parallelRun(t: number, nodes = nodeCount): Promise<FarmRun> {
+  const p = progress(multiNode ? `farm (${nodes} nodes)` : `farm (${t} threads)`);
+  try {
+    return await runFarm({
+      tasks,
+      threads: t,
+      chaos: values.chaos,
+      onProgress: p.update,
+      log: say,
+      ...(multiNode
+        ? {
+            nodes: {
+              url: natsUrl!,
+              start: nodes,
+              join: values.join,
+              threadsPerNode: nodeThreads,
+              pin: values.pin,
+            },
+          }
+        : {}),
+    });
   } finally {
     p.stop();
   }
@@ -148,23 +196,25 @@ function check(run: FarmRun, expected: number[]): void {
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
 
-say(
-  `Fibonacci farm: fib(n) for n in [${tasks.join(', ')}] on ${threads} worker thread(s)${values.chaos ? ', with chaos' : ''}`,
-);
+const where = multiNode
+  ? `${nodeCount} node(s) × ${nodeThreads} thread(s)${values.join ? ' plus nodes that joined' : ''}${threads > 0 ? ` plus ${threads} thread(s) here` : ''}`
+  : `${threads} worker thread(s)`;
+say(`Fibonacci farm: fib(n) for n in [${tasks.join(', ')}] on ${where}${values.chaos ? ', with chaos' : ''}`);
 const seqProgress = progress('sequential');
 const sequential = runSequential(tasks);
 seqProgress.stop();
 
 if (values.scaling) {
-  const max = Math.max(1, threads);
+  const max = multiNode ? Math.max(1, nodeCount) : Math.max(1, threads);
   const rows: ScalingRow[] = [];
   say(`sequential: ${fmt(sequential.wallMs)}\n`);
+  say(multiNode ? `(workers = nodes, each with ${nodeThreads} thread(s))` : '(workers = threads)');
   say('workers | wall time |  speedup | efficiency');
   say('--------|-----------|----------|-----------');
   for (let w = 1; w <= max; w++) {
     let best: FarmRun | undefined;
     for (let r = 0; r < repeat; r++) {
-      const run = await parallelRun(w);
+      const run = multiNode ? await parallelRun(threads, w) : await parallelRun(w);
       check(run, sequential.results);
       if (best === undefined || run.wallMs < best.wallMs) best = run;
     }
@@ -178,7 +228,7 @@ if (values.scaling) {
   const files = await writeScalingChart(
     rows,
     resolve(values.out, 'farm-scaling'),
-    `Fibonacci farm, fib(${tasks.join(',')}), ${availableParallelism()} cores`,
+    `Fibonacci farm, fib(${tasks.join(',')}), ${multiNode ? 'nodes over NATS' : 'threads'}, ${availableParallelism()} cores`,
   );
   if (values.json) {
     console.log(
@@ -221,7 +271,7 @@ if (values.scaling) {
     say(`sequential: ${fmt(sequential.wallMs)}`);
     if (repeat > 1) say(`parallel runs: ${runs.map((r) => fmt(r.wallMs)).join(', ')}`);
     say(
-      `parallel:   ${fmt(best.wallMs)} on ${threads} thread(s) (threads started in ${best.startupMs.toFixed(0)} ms, not counted)`,
+      `parallel:   ${fmt(best.wallMs)} on ${best.placement.workers} worker(s) (start-up ${best.startupMs.toFixed(0)} ms, not counted)`,
     );
     say(`speedup:    ${speedup.toFixed(2)}×`);
     say(
@@ -231,7 +281,8 @@ if (values.scaling) {
     );
     if (values.chaos)
       say(
-        `threads killed: ${runs.reduce((a, r) => a + r.threadsKilled, 0)}; every result still exact and counted once`,
+        `${multiNode ? 'nodes' : 'threads'} killed: ${runs.reduce((a, r) => a + r.threadsKilled, 0)}; every result still exact and counted once`,
       );
   }
 }
+localNats?.stop();

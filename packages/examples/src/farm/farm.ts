@@ -3,7 +3,11 @@
  * Idle workers take the next task; the work of a lost worker is dispatched again, and every
  * task's result is kept exactly once.
  */
-import { type ActorSystem, createActorSystem, type PoolRef } from '@troupe/core';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { type ActorSystem, createActorSystem, type Placement, type PoolRef } from '@troupe/core';
+import { awaitNodes, nats } from '@troupe/transport-nats';
+import { type NodeProcess, startNode } from '../shared/nodes.js';
 import type { FibResult, FibTask } from './behaviours.js';
 import { fib, fibCost } from './fib.js';
 
@@ -19,6 +23,22 @@ export interface FarmOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Called with a line to show the user (e.g. what chaos did). */
   readonly log?: (line: string) => void;
+  /** Spread the work over the threads of nodes joined over NATS. */
+  readonly nodes?: FarmNodes;
+}
+
+/** Multi-node farm options. */
+export interface FarmNodes {
+  /** NATS server(s). */
+  readonly url: string;
+  /** Node processes to start here (children of this process). */
+  readonly start: number;
+  /** Also use nodes that joined by themselves (e.g. `troupe node` on other hosts). */
+  readonly join: boolean;
+  /** Worker threads of each started node. */
+  readonly threadsPerNode: number;
+  /** Pin started node `i` to core `i mod cores` with taskset. */
+  readonly pin?: boolean;
 }
 
 /** What one farm run measured. */
@@ -35,7 +55,7 @@ export interface FarmRun {
   readonly duplicatesDropped: number;
   /** Threads killed by chaos. */
   readonly threadsKilled: number;
-  readonly placement: { readonly threads: number; readonly nodes: number };
+  readonly placement: { readonly threads: number; readonly nodes: number; readonly workers: number };
 }
 
 /** Compute every task on this thread, one after another. */
@@ -47,23 +67,60 @@ export function runSequential(tasks: readonly number[]): { results: number[]; wa
 
 const catalog = new URL('./behaviours.js', import.meta.url);
 
-/** Run the farm once in a fresh actor system. */
+/** Where the workers go: one per thread here, or one per thread of every node. */
+function workerPlacements(system: ActorSystem, threads: number, useNodes: boolean): Placement[] {
+  if (!useNodes) return threads > 0 ? Array.from({ length: threads }, (_, i) => ({ thread: i })) : ['local'];
+  const out: Placement[] = [];
+  for (const n of system.nodes()) {
+    if (n.self) for (let i = 0; i < threads; i++) out.push({ thread: i });
+    else if (n.threads.length > 0) for (const t of n.threads) out.push({ node: t });
+    else out.push({ node: n.id });
+  }
+  return out;
+}
+
+/** Run the farm once in a fresh actor system (and fresh node processes, with `nodes.start`). */
 export async function runFarm(options: FarmOptions): Promise<FarmRun> {
   const t0 = performance.now();
   const threaded = options.threads > 0;
+  const multi = options.nodes;
   const system: ActorSystem = await createActorSystem({
     name: 'fib-farm',
     catalog: [catalog],
     ...(threaded ? { threads: { size: options.threads } } : {}),
+    ...(multi ? { transports: [nats({ servers: multi.url.split(',') })] } : {}),
   });
+  const children: NodeProcess[] = [];
   try {
+    if (multi !== undefined) {
+      const cores = availableParallelism();
+      children.push(
+        ...(await Promise.all(
+          Array.from({ length: multi.start }, (_, i) =>
+            startNode({
+              nats: multi.url,
+              system: 'fib-farm',
+              catalog: fileURLToPath(catalog),
+              threads: multi.threadsPerNode,
+              ...(multi.pin ? { cpu: i % cores } : {}),
+            }),
+          ),
+        )),
+      );
+      await awaitNodes(system, 1 + multi.start, 15_000);
+      // With --join, give nodes started elsewhere a moment to be heard (a couple of heartbeats).
+      if (multi.join) await new Promise((r) => setTimeout(r, 1200));
+      if (system.nodes().length < 2)
+        throw new Error('no node has joined: start some with `troupe node`, or use --nodes K');
+    }
+    const placements = workerPlacements(system, options.threads, multi !== undefined);
+    if (placements.length === 0) throw new Error('no workers: give this node --threads, or add nodes');
     const pool: PoolRef<FibTask, FibResult> = system.spawnPool<FibTask, undefined, void, FibResult>(
       'farm.fib',
       undefined,
       {
         name: 'workers',
-        size: threaded ? options.threads : 1,
-        placement: threaded ? 'thread' : 'local',
+        placements,
         routing: 'balancing',
         credit: 1,
         redispatchOnLost: true,
@@ -77,12 +134,19 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
     let duplicates = 0;
     let killed = 0;
     const start = performance.now();
-    // Chaos: right after the first result (the other threads are mid-task), kill a thread.
-    const chaos = options.chaos === true && threaded;
+    // Chaos: right after the first result (the other workers are mid-task), kill a node process
+    // (SIGKILL) when there are started nodes, else a worker thread.
+    const chaos = options.chaos === true && (threaded || children.length > 0);
     const killOne = () => {
+      killed++;
+      if (children.length > 0) {
+        const victim = children[Math.floor(Math.random() * children.length)]!;
+        options.log?.(`chaos: killing node ${victim.id} (SIGKILL) in the middle of the run`);
+        void victim.stop('SIGKILL');
+        return;
+      }
       const victim = Math.floor(Math.random() * options.threads);
       options.log?.(`chaos: killing worker thread ${victim} in the middle of the run`);
-      killed++;
       void system.threads?.terminate(victim);
     };
     await Promise.all(
@@ -107,9 +171,10 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
       perWorker,
       duplicatesDropped: duplicates,
       threadsKilled: killed,
-      placement: { threads: options.threads, nodes: 1 },
+      placement: { threads: options.threads, nodes: system.nodes().length, workers: placements.length },
     };
   } finally {
     await system.shutdown();
+    await Promise.all(children.map((c) => c.stop('SIGINT')));
   }
 }
