@@ -331,9 +331,7 @@ export class ThreadLostError extends TroupeError {
     readonly node: string,
     detail: string,
   ) {
-    super(
-      `worker thread ${node} was lost (${detail}); its actors failed to their supervisors, which restart them on a live thread`,
-    );
+    super(`worker thread ${node} was lost (${detail}); its actors failed to their supervisors`);
   }
 }
 /** True if `e` is a {@link ThreadLostError}. @example `if (isThreadLostError(e)) retry()` */

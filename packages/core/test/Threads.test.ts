@@ -280,6 +280,8 @@ describe('a crashed thread', () => {
       t.tell({ type: 'exit' });
       await waitFor(() => errors.length > 0, 10_000);
       expect(errors[0]).toMatch(/failed 2 times in a row before it was ready.*not replaced again/);
+      expect(() => echo(system, { thread: 1 })).toThrow(/kept failing at start-up and was given up/);
+      await expect(t.ask({ type: 'where' })).rejects.toThrow(/is gone for good/);
       // Placement now avoids the dead thread.
       for (let i = 0; i < 3; i++) {
         expect(((await echo(system, 'thread').ask({ type: 'where' })) as Where).threadId).toBeGreaterThan(0);

@@ -80,7 +80,7 @@ export interface PoolStats {
   readonly routees: number;
   readonly queued: number;
   readonly inFlight: number;
-  /** Asks each routee answered, by routee address. */
+  /** Asks each routee answered, by routee address (counted for balancing pools, which track every ask). */
   readonly completed: Readonly<Record<string, number>>;
 }
 

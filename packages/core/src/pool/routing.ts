@@ -1,6 +1,6 @@
 /**
- * Routing logic of pools: which routee gets a message. Balancing (pull) routing lives in
- * {@link BalancingQueue}; the others pick a routee directly.
+ * Routing logic of pools: which routee gets a message. Balancing (pull) routing is done by the
+ * pool's queue (pool/Pool.ts); the others pick a routee directly.
  */
 
 /**

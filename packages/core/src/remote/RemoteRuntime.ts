@@ -117,9 +117,13 @@ export class RemoteRuntime {
       this.deliverLocal(ref.path, ref.address, message, undefined);
       return;
     }
+    const link = this.link(ref.node);
+    if (!link.open) {
+      this.host.deadLetter(ref.address, message, 'no-such-actor');
+      return;
+    }
     const enc = this.encoder;
     const m = enc.encode(message);
-    const link = this.link(ref.node);
     if (transfer !== undefined && transfer.length > 0) link.addTransfer(transfer);
     link.push3(enc.hadRefs ? Rec.TellRefs : Rec.Tell, ref.path, m);
   }
@@ -140,6 +144,9 @@ export class RemoteRuntime {
       m = enc.encode(message);
     } catch (e) {
       return Promise.reject(e);
+    }
+    if (!this.link(ref.node).open) {
+      return Promise.reject(new ActorStoppedError(ref.address, `its runtime ${ref.node} is gone for good`));
     }
     const id = ++this.askSeq;
     const pending = new PendingAsk(host, host.clock, ref.address, message, timeoutMs, () =>
@@ -483,7 +490,14 @@ export class RemoteRuntime {
    * and stop the actors here whose parent lived there.
    */
   nodeDown(node: string, detail: string, error?: Error, reason: TerminationReason = 'thread-lost'): void {
-    this.links.get(node)?.detach();
+    const link = this.links.get(node);
+    if (link !== undefined) {
+      link.detach(); // what was queued for the lost runtime is dropped (at-most-once)
+      // A node on the network keeps its network port (NATS drops what nobody receives); a thread's
+      // link waits for the replacement thread.
+      const port = this.defaultPort?.(node);
+      if (port !== undefined) link.attach(port);
+    }
     const err = error ?? new ActorStoppedError(node, `its runtime was lost (${detail})`);
     for (const [id, a] of this.asks) {
       if (a.node === node) {
@@ -519,6 +533,11 @@ export class RemoteRuntime {
 
   /** `node` will not come back: its lost children terminate for good. */
   nodeGone(node: string, reason: TerminationReason = 'thread-lost'): void {
+    const link = this.links.get(node);
+    if (link !== undefined) {
+      link.detach();
+      link.open = false;
+    }
     const children = this.childrenByNode.get(node);
     if (children === undefined) return;
     this.childrenByNode.delete(node);

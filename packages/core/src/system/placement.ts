@@ -56,6 +56,11 @@ export function resolvePlacement(
         `placement { thread: ${i} }: threads are numbered 0 to ${view.threadNodes.length - 1}`,
       );
     }
+    if (!view.usableThreads().includes(node)) {
+      throw new InvalidOptionsError(
+        `placement { thread: ${i} }: that thread kept failing at start-up and was given up; use 'thread' to place on a live one`,
+      );
+    }
     return node;
   }
   if (typeof placement === 'object' && placement !== null && typeof placement.node === 'string') {
