@@ -18,4 +18,9 @@ export {
 export { isNatsConnectionError, NatsConnectionError } from './errors.js';
 export type { MembershipOptions } from './membership.js';
 export { type NatsTransportOptions, nats } from './NatsTransport.js';
+export {
+  type NatsKvSnapshotStore,
+  type NatsKvSnapshotStoreOptions,
+  natsKvSnapshotStore,
+} from './snapshotStore.js';
 export { membersSubject, nodeSubject, serviceSubject } from './subjects.js';

@@ -421,3 +421,58 @@ describe('security', () => {
     ).rejects.toThrow(/cannot be part of a NATS subject/);
   });
 });
+
+describe('xstate machines across nodes', () => {
+  it('resumes a machine from its NATS KV snapshot on another node after its node was SIGKILLed', async () => {
+    const js = await startNatsServer({
+      args: ['-js', '-sd', (await import('node:fs')).mkdtempSync('/tmp/js-')],
+    });
+    process.env.TROUPE_TEST_KV = js.url;
+    const machineCatalog = new URL('./fixtures/machineCatalog.mjs', import.meta.url).pathname;
+    try {
+      const b = await startNode({
+        url: js.url,
+        system: 'kv',
+        catalog: machineCatalog,
+        env: { TROUPE_TEST_KV: js.url },
+      });
+      const c = await startNode({
+        url: js.url,
+        system: 'kv',
+        catalog: machineCatalog,
+        env: { TROUPE_TEST_KV: js.url },
+      });
+      nodes.push(b, c);
+      const a = await createActorSystem({
+        name: 'kv',
+        catalog: [new URL(`file://${machineCatalog}`)],
+        transports: [nats({ servers: js.url, heartbeatMs: 200, downAfterMs: 1000 })],
+      });
+      systems.push(a);
+      await awaitNodes(a, 3);
+      const order = a.spawn<any, unknown, void, number>('kv.order', undefined, {
+        placement: 'any-node',
+        name: 'order',
+      });
+      for (let i = 0; i < 3; i++) order.tell({ type: 'ADD' });
+      expect(await order.ask({ type: 'COUNT' })).toBe(3);
+      const host = (await order.ask({ type: 'WHERE' })) === b.proc.pid ? b : c;
+      const other = host === b ? c : b;
+      await host.kill('SIGKILL');
+      const moved = `troupe://kv/${other.id}/user/order`;
+      await expect
+        .poll(
+          () =>
+            a
+              .lookup<any, number>(moved)!
+              .ask({ type: 'COUNT' }, { timeoutMs: 500 })
+              .catch(() => -1),
+          { timeout: 8000, interval: 200 },
+        )
+        .toBe(3);
+      expect(await a.lookup<any, number>(moved)!.ask({ type: 'WHERE' })).toBe(other.proc.pid);
+    } finally {
+      await js.kill();
+    }
+  });
+});

@@ -42,6 +42,11 @@ export class LocalActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, 
     return pending.promise as Promise<Reply>;
   }
 
+  /** @internal xstate interop: `sendTo(ref, …)` delivers through `_send`. */
+  _send(event: Msg): void {
+    this.tell(event);
+  }
+
   toJSON(): { $ref: string } {
     return { $ref: this.address };
   }

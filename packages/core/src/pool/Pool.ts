@@ -354,6 +354,10 @@ class PoolActorRef implements PoolRef {
   stats(): PoolStats {
     return this.core.stats();
   }
+  /** @internal xstate interop. */
+  _send(event: unknown): void {
+    this.tell(event);
+  }
   toJSON(): { $ref: string } {
     return { $ref: this.address };
   }

@@ -26,6 +26,11 @@ export class RemoteActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg,
     return this.runtime.ask(this, message, options) as Promise<Reply>;
   }
 
+  /** @internal xstate interop: `sendTo(ref, …)` delivers through `_send`. */
+  _send(event: Msg): void {
+    this.tell(event);
+  }
+
   toJSON(): { $ref: string } {
     return { $ref: this.address };
   }

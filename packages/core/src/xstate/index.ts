@@ -1,0 +1,17 @@
+/**
+ * `@troupe/core/xstate`: xstate v5 machines as Troupe actors (install `xstate` to use it).
+ *
+ * @packageDocumentation
+ */
+export {
+  asXStateRef,
+  type FromXStateOptions,
+  fromXState,
+  type GetSnapshot,
+  getSnapshot,
+  MachineError,
+  reply,
+  type SnapshotUpdate,
+  type SubscribeSnapshots,
+} from './fromXState.js';
+export { InMemorySnapshotStore, type SnapshotStore } from './SnapshotStore.js';

@@ -1,0 +1,70 @@
+/**
+ * A snapshot store in a NATS JetStream key-value bucket: a machine actor restarted on any node
+ * of the system resumes from the snapshot its previous incarnation persisted.
+ */
+
+import type { KV } from '@nats-io/kv';
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import type { SnapshotStore } from '@troupe/core/xstate';
+import type { NatsTransportOptions } from './NatsTransport.js';
+
+/** Options of {@link natsKvSnapshotStore}. */
+export interface NatsKvSnapshotStoreOptions {
+  /** The KV bucket (created if missing). Default `troupe-snapshots`. */
+  readonly bucket?: string;
+  /** Connection options (as for `nats()`), or an existing connection. */
+  readonly connection: NatsTransportOptions | NatsConnection;
+}
+
+/** A {@link SnapshotStore} with a `close()` for the connection it opened. */
+export interface NatsKvSnapshotStore extends SnapshotStore {
+  close(): Promise<void>;
+}
+
+// KV keys allow [-/_=.a-zA-Z0-9]; actor paths may hold '$' and '~'. base64url keeps keys exact and valid.
+const toKey = (key: string) => Buffer.from(key, 'utf8').toString('base64url');
+
+/**
+ * Open (or create) a JetStream KV bucket as a snapshot store. The server must run with JetStream
+ * (`nats-server -js`).
+ *
+ * @example
+ * ```ts
+ * const store = await natsKvSnapshotStore({ connection: { servers: 'nats://127.0.0.1:4222' } });
+ * export const Order = fromXState(orderMachine, { name: 'order', persist: { store } });
+ * ```
+ */
+export async function natsKvSnapshotStore(options: NatsKvSnapshotStoreOptions): Promise<NatsKvSnapshotStore> {
+  const own = !('publish' in options.connection);
+  const nc = own
+    ? await connect(options.connection as NatsTransportOptions)
+    : (options.connection as NatsConnection);
+  let kv: KV;
+  try {
+    kv = await new Kvm(nc).create(options.bucket ?? 'troupe-snapshots');
+  } catch (e) {
+    if (own) await nc.close();
+    throw new Error(
+      `could not open the KV bucket '${options.bucket ?? 'troupe-snapshots'}': ${(e as Error).message}; is JetStream enabled on the server (nats-server -js)?`,
+      { cause: e },
+    );
+  }
+  return {
+    async get(key) {
+      const entry = await kv.get(toKey(key));
+      if (entry === null || entry.operation !== 'PUT' || entry.length === 0) return undefined;
+      return entry.json();
+    },
+    async put(key, snapshot) {
+      await kv.put(toKey(key), JSON.stringify(snapshot));
+    },
+    async delete(key) {
+      await kv.delete(toKey(key));
+    },
+    async close() {
+      if (own) await nc.close();
+    },
+  };
+}
