@@ -25,6 +25,9 @@ const USAGE = `Usage: troupe node --nats URL[,URL...] --system NAME --catalog FI
   --creds FILE         NATS credentials file (JWT + nkey seed)
   --codec msgpack|json wire encoding (default msgpack)
   --tls-ca FILE        CA certificate to verify the server (enables TLS)
+  --nats-options JSON  more NATS connection options, e.g. '{"pingInterval":5000}'
+  --heartbeat-ms MS    how often this node heartbeats (default 500)
+  --down-after-ms MS   declare a silent node down after this long (default 2000)
   -h, --help           this text`;
 
 function fail(message: string): never {
@@ -51,6 +54,9 @@ const { values } = (() => {
         creds: { type: 'string' },
         codec: { type: 'string', default: 'msgpack' },
         'tls-ca': { type: 'string' },
+        'heartbeat-ms': { type: 'string' },
+        'nats-options': { type: 'string' },
+        'down-after-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -71,6 +77,16 @@ if (!Number.isInteger(threads) || threads < 0)
 if (values.codec !== 'msgpack' && values.codec !== 'json')
   fail(`--codec must be msgpack or json, got ${values.codec}`);
 
+let natsOptions: Record<string, unknown> = {};
+if (values['nats-options'] !== undefined) {
+  try {
+    natsOptions = JSON.parse(values['nats-options']) as Record<string, unknown>;
+  } catch (e) {
+    fail(`--nats-options must be a JSON object: ${(e as Error).message}`);
+  }
+  if (typeof natsOptions !== 'object' || natsOptions === null || Array.isArray(natsOptions))
+    fail('--nats-options must be a JSON object');
+}
 const user = values.user ?? process.env.TROUPE_NATS_USER;
 const pass = values.pass ?? process.env.TROUPE_NATS_PASS;
 const token = values.token ?? process.env.TROUPE_NATS_TOKEN;
@@ -89,7 +105,10 @@ try {
     transports: [
       nats({
         servers: values.nats.split(','),
+        ...natsOptions,
         codec: values.codec,
+        ...(values['heartbeat-ms'] === undefined ? {} : { heartbeatMs: Number(values['heartbeat-ms']) }),
+        ...(values['down-after-ms'] === undefined ? {} : { downAfterMs: Number(values['down-after-ms']) }),
         ...(user === undefined ? {} : { user }),
         ...(pass === undefined ? {} : { pass }),
         ...(token === undefined ? {} : { token }),

@@ -18,10 +18,12 @@ export interface MembershipOptions {
 
 interface Announcement {
   readonly v: 1;
-  readonly kind: 'hello' | 'beat' | 'leave';
+  /** `down-notice`: `node` tells `about` that it declared `about` down (sent when `about` is heard again). */
+  readonly kind: 'hello' | 'beat' | 'leave' | 'down-notice';
   readonly node: string;
   readonly threads: readonly string[];
   readonly catalog: readonly string[];
+  readonly about?: string;
 }
 
 const enc = new TextEncoder();
@@ -38,7 +40,8 @@ function parse(data: Uint8Array): Announcement | undefined {
     typeof a !== 'object' ||
     a === null ||
     a.v !== 1 ||
-    (a.kind !== 'hello' && a.kind !== 'beat' && a.kind !== 'leave') ||
+    (a.kind !== 'hello' && a.kind !== 'beat' && a.kind !== 'leave' && a.kind !== 'down-notice') ||
+    (a.kind === 'down-notice' && (typeof a.about !== 'string' || !TOKEN_RE.test(a.about))) ||
     typeof a.node !== 'string' ||
     !TOKEN_RE.test(a.node) ||
     !Array.isArray(a.threads) ||
@@ -53,6 +56,8 @@ function parse(data: Uint8Array): Announcement | undefined {
 
 export class Membership {
   private readonly lastSeen = new Map<string, number>();
+  /** Nodes this node declared down; if one is heard again, it is told so. */
+  private readonly declaredDown = new Set<string>();
   private beatTimer: NodeJS.Timeout | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
   private connected = true;
@@ -72,13 +77,14 @@ export class Membership {
     return membersSubject(this.host.systemName);
   }
 
-  private announce(kind: Announcement['kind']): void {
+  private announce(kind: Announcement['kind'], about?: string): void {
     const a: Announcement = {
       v: 1,
       kind,
       node: this.host.nodeId,
       threads: this.host.threadNodes,
       catalog: this.host.catalog,
+      ...(about === undefined ? {} : { about }),
     };
     try {
       this.nc.publish(this.subject, enc.encode(JSON.stringify(a)));
@@ -103,6 +109,14 @@ export class Membership {
       return;
     }
     if (a.node === this.host.nodeId) return;
+    if (a.kind === 'down-notice') {
+      if (a.about === this.host.nodeId) this.wasDeclaredDown(a.node);
+      return;
+    }
+    if (this.declaredDown.delete(a.node)) {
+      // It was cut off and is back: its actors were failed and restarted elsewhere; tell it, so it stops them.
+      this.announce('down-notice', a.node);
+    }
     if (a.kind === 'leave') {
       this.lastSeen.delete(a.node);
       this.host.nodeDown(a.node, 'leave', 'it left the system');
@@ -121,6 +135,7 @@ export class Membership {
     for (const [node, seen] of this.lastSeen) {
       if (now - seen > this.downAfterMs) {
         this.lastSeen.delete(node);
+        this.declaredDown.add(node);
         this.host.nodeDown(
           node,
           'down',
@@ -128,6 +143,17 @@ export class Membership {
         );
       }
     }
+  }
+
+  /**
+   * Node `by` declared this one down while it was cut off: `by` has failed the actors of this node
+   * that it supervised, and they run elsewhere now. Treat `by` as lost here too (stopping the actors
+   * here whose parents live on `by`, so no actor runs twice); its next heartbeat brings it back.
+   */
+  private wasDeclaredDown(by: string): void {
+    this.lastSeen.delete(by);
+    this.host.nodeDown(by, 'down', `${by} declared this node down while it was cut off`);
+    this.announce('beat');
   }
 
   /** Our connection dropped: suspend judgement. */

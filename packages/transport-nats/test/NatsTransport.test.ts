@@ -476,3 +476,72 @@ describe('xstate machines across nodes', () => {
     }
   });
 });
+
+describe('a node cut off from its server', () => {
+  it('learns it was declared down when it returns, and stops the actors that run elsewhere now', async () => {
+    const { freePort } = await import('./natsServer.js');
+    const cp = [await freePort(), await freePort()];
+    const routes = cp.map((p) => `nats://127.0.0.1:${p}`).join(',');
+    const s1 = await startNatsServer({
+      args: ['--cluster_name', 'c2', '--cluster', `nats://127.0.0.1:${cp[0]}`, '--routes', routes],
+    });
+    const s2 = await startNatsServer({
+      args: ['--cluster_name', 'c2', '--cluster', `nats://127.0.0.1:${cp[1]}`, '--routes', routes],
+    });
+    try {
+      const timing = ['--heartbeat-ms', '200', '--down-after-ms', '1000'];
+      // B knows only server 2: when server 2 dies, B is disconnected (and suspends judgement),
+      // while A and C, on server 1, see B fall silent.
+      const b = await startNode({
+        url: s2.url,
+        system: 'cut',
+        catalog,
+        extra: [...timing, '--nats-options', '{"ignoreClusterUpdates":true}'],
+      });
+      const c = await startNode({ url: s1.url, system: 'cut', catalog, extra: timing });
+      nodes.push(b, c);
+      const a = await system('cut', { servers: s1.url, heartbeatMs: 200, downAfterMs: 1000 }, s1.url);
+      await awaitNodes(a, 3, 10_000);
+      let name = '';
+      for (let i = 0; i < 4 && name === ''; i++) {
+        const r = a.spawn<any, number, void, Where>('nats.echo', undefined, {
+          placement: 'any-node',
+          name: `k${i}`,
+        });
+        if ((await r.ask({ type: 'where' }, { timeoutMs: 5000 })).pid === b.proc.pid) name = `k${i}`;
+      }
+      expect(name).not.toBe('');
+      const onB = a.lookup<any, Where>(`troupe://cut/${b.id}/user/${name}`)!;
+      const onC = a.lookup<any, Where>(`troupe://cut/${c.id}/user/${name}`)!;
+      await s2.kill();
+      await expect
+        .poll(
+          () =>
+            onC.ask({ type: 'where' }, { timeoutMs: 300 }).then(
+              (w) => w.pid,
+              () => 0,
+            ),
+          { timeout: 8000, interval: 200 },
+        )
+        .toBe(c.proc.pid);
+      await s2.restart();
+      await expect
+        .poll(() => a.nodes().some((n) => n.id === b.id), { timeout: 15_000, interval: 200 })
+        .toBe(true);
+      await expect
+        .poll(
+          () =>
+            onB.ask({ type: 'where' }, { timeoutMs: 500 }).then(
+              () => 'alive',
+              (e: Error) => e.name,
+            ),
+          { timeout: 10_000, interval: 300 },
+        )
+        .toBe('ActorStoppedError');
+      expect(b.output.join('')).toMatch(/declared this node down while it was cut off/);
+    } finally {
+      await s1.kill();
+      await s2.kill();
+    }
+  });
+});

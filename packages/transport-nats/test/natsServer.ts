@@ -25,12 +25,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 5000): Promise<void> {
   const { connect } = await import('node:net');
   const start = Date.now();
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1', () => {
+      const s = connect(port, host, () => {
         s.end();
         r(true);
       });
@@ -59,10 +59,11 @@ process.on('exit', () => {
 
 /** Start nats-server on a free port with extra arguments (and an optional config file body). */
 export async function startNatsServer(
-  options: { args?: string[]; config?: string; port?: number } = {},
+  options: { args?: string[]; config?: string; port?: number; host?: string } = {},
 ): Promise<NatsServer> {
   const port = options.port ?? (await freePort());
-  const args = ['-a', '127.0.0.1', '-p', String(port), ...(options.args ?? [])];
+  const host = options.host ?? '127.0.0.1';
+  const args = ['-a', host, '-p', String(port), ...(options.args ?? [])];
   if (options.config !== undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'nats-'));
     const file = join(dir, 'server.conf');
@@ -73,12 +74,12 @@ export async function startNatsServer(
     const proc = spawn(NATS_SERVER, args, { stdio: 'ignore' });
     running.add(proc);
     proc.on('exit', () => running.delete(proc));
-    await waitForPort(port);
+    await waitForPort(port, host);
     return proc;
   };
   const server: NatsServer = {
     port,
-    url: `nats://127.0.0.1:${port}`,
+    url: `nats://${host}:${port}`,
     proc: await launch(),
     async kill() {
       const p = server.proc;
@@ -122,6 +123,8 @@ export async function startNode(options: {
   threads?: number;
   extra?: string[];
   env?: Record<string, string>;
+  /** Run the node inside this network namespace (ip netns exec). */
+  netns?: string;
 }): Promise<NodeProcess> {
   const args = [
     CLI,
@@ -136,7 +139,11 @@ export async function startNode(options: {
     String(options.threads ?? 0),
     ...(options.extra ?? []),
   ];
-  const proc = spawn(process.execPath, args, {
+  const [cmd, argv] =
+    options.netns === undefined
+      ? [process.execPath, args]
+      : ['ip', ['netns', 'exec', options.netns, process.execPath, ...args]];
+  const proc = spawn(cmd, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });
