@@ -42,6 +42,8 @@ export interface RemoteHost extends SystemInternals {
   dropped(cause: string, detail: string): void;
   /** True while `node` can host actors (a thread being replaced counts; a lost node does not). */
   nodeIsUp(node: string): boolean;
+  /** The node id of this process's main thread. */
+  readonly mainNodeId: string;
 }
 
 interface RemoteAsk {
@@ -89,6 +91,11 @@ export class RemoteRuntime {
   defaultPort: ((node: string) => Port | undefined) | undefined;
 
   constructor(readonly host: RemoteHost) {}
+
+  /** The main thread of this process (the only runtime trusted to report lost runtimes). */
+  get mainNode(): string {
+    return this.host.mainNodeId;
+  }
 
   now(): number {
     return this.host.clock.now();
@@ -324,14 +331,18 @@ export class RemoteRuntime {
         return;
       }
       case Rec.Reply:
-        this.asks.get(b[i + 1] as number)?.ask.reply(b[i + 2]);
-        return;
       case Rec.ReplyRefs:
-        this.asks.get(b[i + 1] as number)?.ask.reply(reviveRefs(b[i + 2], this.resolveFn));
+      case Rec.ReplyError: {
+        const pending = this.asks.get(b[i + 1] as number);
+        if (pending === undefined || pending.node !== from) {
+          // A reply after its ask timed out, or one that does not belong to the sender.
+          this.host.dropped('unmatched-reply', `a reply from ${from} matches no ask waiting for it`);
+          return;
+        }
+        if (kind === Rec.ReplyError) pending.ask.fail(reviveError(sanitizeError(b[i + 2])));
+        else pending.ask.reply(kind === Rec.ReplyRefs ? reviveRefs(b[i + 2], this.resolveFn) : b[i + 2]);
         return;
-      case Rec.ReplyError:
-        this.asks.get(b[i + 1] as number)?.ask.fail(reviveError(b[i + 2] as SerializedError));
-        return;
+      }
       case Rec.Control:
         this.control(from, b[i + 1] as Control);
         return;
@@ -362,7 +373,18 @@ export class RemoteRuntime {
         return;
       case 'directive': {
         const cell = this.host.cellAt(c.path);
-        if (cell === undefined) return;
+        if (
+          cell === undefined ||
+          !(cell.parentCell instanceof RemoteParent) ||
+          cell.parentCell.node !== from
+        ) {
+          // Only an actor's own (remote) parent gives it directives.
+          this.host.dropped(
+            'unknown-target',
+            `a directive from ${from} for ${String(c.path)}, which it does not supervise`,
+          );
+          return;
+        }
         if (c.d === 'resume') cell.sendSystem({ k: Sys.Resume });
         else if (c.d === 'restart')
           cell.sendSystem({ k: Sys.Restart, error: c.error ? reviveError(c.error) : undefined });
@@ -373,7 +395,10 @@ export class RemoteRuntime {
       case 'child-terminated': {
         const parent = this.host.cellAt(c.parent);
         const child = parent?.childCells?.get(c.child);
-        if (parent === undefined || !(child instanceof RemoteChild) || child.node !== from) return;
+        if (parent === undefined || !(child instanceof RemoteChild) || child.node !== from) {
+          this.host.dropped('unknown-target', `a '${c.c}' from ${from} for a child it does not host`);
+          return;
+        }
         if (c.c === 'failed') parent.sendSystem({ k: Sys.Failed, child, error: reviveError(c.error) });
         else {
           this.untrack(this.childrenByNode, from, child);
@@ -391,13 +416,22 @@ export class RemoteRuntime {
         cell.addWatcher(new RemoteWatcher(this, from, c.watcher), undefined);
         return;
       }
-      case 'unwatch':
-        this.host.cellAt(c.target)?.removeRemoteWatcher(c.watcher);
+      case 'unwatch': {
+        const cell = this.host.cellAt(c.target);
+        if (cell === undefined)
+          this.host.dropped('unknown-target', `an unwatch from ${from} for ${String(c.target)}`);
+        else cell.removeRemoteWatcher(c.watcher);
         return;
+      }
       case 'terminated':
         this.deliverTerminated(c.target, c.watcher, c.reason);
         return;
       case 'node-down':
+        // Only this process's main thread says which runtimes are lost (never the network).
+        if (from !== this.mainNode) {
+          this.host.dropped('forbidden-control', `a node-down from ${from}`);
+          return;
+        }
         if (c.reason === 'node-lost')
           this.nodeDown(c.node, c.detail, new NodeLostError(c.node, c.detail), 'node-lost');
         else this.nodeDown(c.node, c.detail, new ThreadLostError(c.node, c.detail), 'thread-lost');
@@ -436,6 +470,10 @@ export class RemoteRuntime {
       });
     const behaviour = host.catalog.get(spec.behaviour);
     if (behaviour === undefined) {
+      host.dropped(
+        'unknown-behaviour',
+        `a spawn request from ${from} for '${spec.behaviour}', which is not in this node's catalog`,
+      );
       fail(new UnknownBehaviourError(spec.behaviour, `node ${host.nodeId}`, host.catalog.names()));
       return;
     }
@@ -462,7 +500,14 @@ export class RemoteRuntime {
 
   private deliverTerminated(target: string, watcherAddress: string, reason: TerminationReason): void {
     const watchers = this.remoteWatches.get(target);
-    if (watchers === undefined) return;
+    if (watchers === undefined) {
+      if (watcherAddress !== '')
+        this.host.dropped(
+          'unknown-target',
+          `a terminated notice for ${String(target)}, which nobody here watches`,
+        );
+      return;
+    }
     const w = parseAddress(watcherAddress);
     for (const [cell, custom] of watchers) {
       if (w !== undefined && cell.path !== w.path) continue;
@@ -639,4 +684,16 @@ function wireMailbox(m: { capacity?: unknown; overflow?: unknown }): Required<Ma
       ? (m.overflow as Required<MailboxOptions>['overflow'])
       : 'dropNewest';
   return { capacity, overflow };
+}
+
+/** A serialized error from the wire (untrusted): keep only well-typed fields. */
+function sanitizeError(e: unknown, depth = 0): SerializedError {
+  const o = (typeof e === 'object' && e !== null ? e : {}) as Record<string, unknown>;
+  const out: { name: string; message: string; stack?: string; cause?: SerializedError } = {
+    name: typeof o.name === 'string' ? o.name.slice(0, 200) : 'RemoteError',
+    message: typeof o.message === 'string' ? o.message : 'an error from another runtime',
+  };
+  if (typeof o.stack === 'string') out.stack = o.stack;
+  if (o.cause !== undefined && depth < 8) out.cause = sanitizeError(o.cause, depth + 1);
+  return out;
 }

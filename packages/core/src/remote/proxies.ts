@@ -115,6 +115,11 @@ export class RemoteParent implements ParentHandle {
     readonly ref: RemoteActorRef,
   ) {}
 
+  /** The node the parent lives on. */
+  get node(): string {
+    return this.ref.node;
+  }
+
   sendSystem(m: SystemMessage): void {
     if (m.k === Sys.Failed) {
       this.runtime.sendControl(this.ref.node, {

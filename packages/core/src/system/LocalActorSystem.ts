@@ -179,6 +179,10 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     return t.expose(name, (body) => ref.ask(body, { timeoutMs }));
   }
 
+  get mainNodeId(): string {
+    return this.topology?.mainNode ?? this.nodeId;
+  }
+
   cellAt(path: string): ActorCell | undefined {
     return this.registry.get(path);
   }
