@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type RunOptions, runSuite, type Suite } from './harness.js';
+import { type RunOptions, runSuite, type Suite, type SuiteResult } from './harness.js';
 import { canCollect } from './heap.js';
 import { environment, formatBenchmark, formatEnvironment, writeResults } from './report.js';
 import { suites } from './suites/index.js';
@@ -98,7 +98,21 @@ async function main(argv: readonly string[]): Promise<number> {
   let failed = 0;
   for (const suite of selected) {
     console.log(`## ${suite.name}: ${suite.title}\n`);
-    const result = await runSuite(suite, options, (b) => console.log(`${formatBenchmark(b)}\n`));
+    for (const note of suite.notes ?? []) console.log(`note: ${note}\n`);
+    if (suite.skip !== undefined) {
+      // Not an error: CI machines without nats-server still run the other suites.
+      console.log(`skipped: ${suite.skip}\n`);
+      continue;
+    }
+    let result: SuiteResult;
+    try {
+      result = await runSuite(suite, options, (b) => console.log(`${formatBenchmark(b)}\n`));
+    } catch (e) {
+      // The suite's own set-up failed (e.g. its nats-server did not start): no results to write.
+      console.error(`suite ${suite.name} failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      failed++;
+      continue;
+    }
     failed += result.benchmarks.flatMap((b) => b.cases).filter((c) => c.error !== undefined).length;
     const file = await writeResults(RESULTS_DIR, env, result);
     console.log(`results: ${relative(process.cwd(), fileURLToPath(file))}\n`);

@@ -46,6 +46,11 @@ export interface Goal {
   readonly on: 'value' | 'ratio';
   readonly min?: number;
   readonly max?: number;
+  /**
+   * For `on: 'ratio'`: the case to compare with instead of the benchmark's baseline, checked as
+   * `against / this` (e.g. on the Piscina row, `Troupe / Piscina`).
+   */
+  readonly against?: string;
   /** How the goal is shown; default built from min/max. */
   readonly label?: string;
 }
@@ -81,6 +86,17 @@ export interface Suite {
   readonly name: string;
   readonly title: string;
   readonly benchmarks: readonly Benchmark[];
+  /**
+   * Why this suite cannot run here (e.g. `nats-server` is not installed); the CLI prints it and
+   * goes on with the next suite instead of failing.
+   */
+  readonly skip?: string;
+  /** Lines printed under the suite's title (e.g. a benchmark left out, and why). */
+  readonly notes?: readonly string[];
+  /** Untimed, once before the first benchmark: what every benchmark shares (e.g. a nats-server). */
+  open?(): void | Promise<void>;
+  /** Untimed, once after the last benchmark, also when one failed: release what `open` started. */
+  close?(): void | Promise<void>;
 }
 
 /** How a suite is built: the same cases, at full or at smoke-test size. */
@@ -108,6 +124,8 @@ export interface CaseResult {
   /** `baseline / this`, when the benchmark has a baseline and this is not it. */
   readonly ratio?: number;
   readonly goal?: Goal;
+  /** `against / this`, for a goal with `against` (the ratio that goal checks). */
+  readonly againstRatio?: number;
   readonly met?: boolean;
   readonly note?: string;
   readonly measured?: Readonly<Record<string, number>>;
@@ -138,10 +156,15 @@ export async function runSuite(
   onBenchmark: (result: BenchmarkResult) => void,
 ): Promise<SuiteResult> {
   const benchmarks: BenchmarkResult[] = [];
-  for (const b of suite.benchmarks) {
-    const result = await runBenchmark(b, options);
-    onBenchmark(result);
-    benchmarks.push(result);
+  try {
+    await suite.open?.();
+    for (const b of suite.benchmarks) {
+      const result = await runBenchmark(b, options);
+      onBenchmark(result);
+      benchmarks.push(result);
+    }
+  } finally {
+    await suite.close?.();
   }
   return { suite: suite.name, title: suite.title, benchmarks };
 }
@@ -177,7 +200,18 @@ async function runBenchmark(b: Benchmark, options: RunOptions): Promise<Benchmar
     if (s.error !== undefined) return s;
     const ratio = base === undefined || s === base ? undefined : base.median / s.median;
     const goal = b.cases[i]!.goal;
-    const checked = goal?.on === 'ratio' ? ratio : s.median;
+    const against =
+      goal?.against === undefined
+        ? undefined
+        : summaries.find((o) => o.name === goal.against && o.error === undefined);
+    const checked =
+      goal?.on !== 'ratio'
+        ? s.median
+        : goal.against === undefined
+          ? ratio
+          : against === undefined
+            ? undefined
+            : against.median / s.median;
     const met = goal === undefined || checked === undefined ? undefined : meets(goal, checked);
     const note = b.note === undefined || s.medianRound === undefined ? undefined : b.note(s.medianRound);
     const { medianRound: _, ...rest } = s;
@@ -185,6 +219,7 @@ async function runBenchmark(b: Benchmark, options: RunOptions): Promise<Benchmar
       ...rest,
       ...(ratio === undefined ? {} : { ratio }),
       ...(goal === undefined ? {} : { goal }),
+      ...(goal?.against === undefined || checked === undefined ? {} : { againstRatio: checked }),
       ...(met === undefined ? {} : { met }),
       ...(note === undefined ? {} : { note }),
     };

@@ -56,7 +56,11 @@ function row(b: BenchmarkResult, c: CaseResult): string[] {
         : '';
   // No verdict when there is nothing to judge (a ratio goal whose baseline failed).
   const verdict = c.met === undefined ? '–' : c.met ? '✓' : '✗';
-  const goal = c.goal === undefined ? '' : `${goalLabel(c.goal, b.unit)} ${verdict}`;
+  const checked =
+    c.goal?.against === undefined || c.againstRatio === undefined
+      ? ''
+      : `${c.goal.against} / ${c.name} = ${formatRatio(c.againstRatio)}: `;
+  const goal = c.goal === undefined ? '' : `${checked}${goalLabel(c.goal, b.unit)} ${verdict}`;
   return [
     c.name,
     ops,
@@ -76,10 +80,18 @@ function goalLabel(goal: Goal, unit: string): string {
   return parts.join(', ');
 }
 
-/** Rates with SI suffixes (12.3M), other quantities as whole numbers with separators. */
+/**
+ * Rates with SI suffixes (12.3M), other quantities as whole numbers with separators, small ones
+ * (latencies in µs, delays in ms) with a decimal or two.
+ */
 export function formatValue(v: number, unit: string): string {
   if (!Number.isFinite(v)) return '–';
-  if (!unit.endsWith('/s')) return Math.round(v).toLocaleString('en-US');
+  if (!unit.endsWith('/s')) {
+    // Bounds just below 10 and 100, so 9.996 shows as 10.0, not 10.00.
+    if (Math.abs(v) < 9.995) return v.toFixed(2);
+    if (Math.abs(v) < 99.95) return v.toFixed(1);
+    return Math.round(v).toLocaleString('en-US');
+  }
   if (v >= 1e9) return `${(v / 1e9).toFixed(2)}G`;
   if (v >= 1e6) return `${(v / 1e6).toFixed(v >= 1e8 ? 0 : v >= 1e7 ? 1 : 2)}M`;
   if (v >= 1e3) return `${(v / 1e3).toFixed(v >= 1e5 ? 0 : 1)}k`;

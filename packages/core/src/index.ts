@@ -50,6 +50,7 @@ export {
   type FatalEvent,
   type LifecycleEvent,
   type NodeEvent,
+  type RejectedEvent,
   type SupervisionEvent,
   type TroupeEvent,
   type TroupeEventKind,

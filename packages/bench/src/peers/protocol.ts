@@ -58,3 +58,20 @@ export function pairOfBalls<R>(a: R, b: R, rally: Countdown): Ball<R> {
 export function settle(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
+
+/**
+ * Keep `depth` calls in flight until `n` have completed: `depth` lanes, each starting its next
+ * call when its previous one resolves. Every peer of an "asks in flight" benchmark runs through
+ * this same driver, so they differ only in what `call` costs.
+ */
+export async function pipeline(
+  n: number,
+  depth: number,
+  call: (i: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < n) await call(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(depth, n) }, lane));
+}

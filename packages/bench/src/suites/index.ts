@@ -1,7 +1,13 @@
 /** The suites the CLI knows, by name, in the order a run without arguments takes them. */
 import type { SuiteFactory } from '../harness.js';
+import { farmSuite } from './farm.js';
 import { localSuite } from './local.js';
+import { natsSuite } from './nats.js';
+import { threadsSuite } from './threads.js';
 
 export const suites: Readonly<Record<string, SuiteFactory>> = {
   local: localSuite,
+  threads: threadsSuite,
+  nats: natsSuite,
+  farm: farmSuite,
 };

@@ -296,23 +296,22 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
 
   // ---- Message intake -----------------------------------------------------------------------
 
-  enqueue(message: unknown, reply: ReplyTarget | undefined, force = false): void {
+  /** Put a message in the mailbox; returns false if this message was not accepted (full mailbox, stopped actor). */
+  enqueue(message: unknown, reply: ReplyTarget | undefined, force = false): boolean {
     if (this.status === Status.Stopped) {
       // A ref names a path: if a new incarnation lives there (a permanent child started again), it gets the message.
       const next = this.system.cellAt(this.path);
-      if (next !== undefined && next !== this) {
-        next.enqueue(message, reply, force);
-        return;
-      }
+      if (next !== undefined && next !== this) return next.enqueue(message, reply, force);
       this.system.deadLetter(this.address, message, this.system.isShutdown ? 'shutdown' : 'stopped');
       reply?.fail(this.stoppedError());
-      return;
+      return false;
     }
     const mb = (this.mailbox ??= new Mailbox(this.mailboxOptions.capacity, this.mailboxOptions.overflow));
     const outcome = mb.offer(message, reply, force);
     if (outcome !== Offer.Accepted) this.overflowed(outcome, mb, message, reply);
     if (!this.scheduled && !this.busy && this.status === Status.Running)
       this.system.dispatcher.schedule(this);
+    return outcome === Offer.Accepted || outcome === Offer.DroppedOldest;
   }
 
   private overflowed(outcome: Offer, mb: Mailbox, message: unknown, reply: ReplyTarget | undefined): void {

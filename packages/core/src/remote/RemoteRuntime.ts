@@ -44,6 +44,8 @@ export interface RemoteHost extends SystemInternals {
   nodeIsUp(node: string): boolean;
   /** The node id of this process's main thread. */
   readonly mainNodeId: string;
+  /** `count` tells from this runtime were refused by the full mailbox of `recipient` on another node. */
+  rejectedByPeer(recipient: string, count: number): void;
 }
 
 interface RemoteAsk {
@@ -86,6 +88,14 @@ export class RemoteRuntime {
   /** Watches of actors elsewhere: target address → watcher cell → custom message. */
   private readonly remoteWatches = new Map<string, Map<ActorCell, unknown>>();
   private readonly resolveFn = (a: string) => this.resolve(a);
+
+  /** Nodes on the network declared down (until they are heard again): asks to them fail at once. */
+  private readonly downNodes = new Map<string, Error>();
+
+  /** A node on the network is up again. */
+  nodeUp(node: string): void {
+    this.downNodes.delete(node);
+  }
 
   /** The port for a node no one attached one for (reached through a transport or a gateway), if any. */
   defaultPort: ((node: string) => Port | undefined) | undefined;
@@ -155,6 +165,8 @@ export class RemoteRuntime {
     if (!this.link(ref.node).open) {
       return Promise.reject(new ActorStoppedError(ref.address, `its runtime ${ref.node} is gone for good`));
     }
+    const down = this.downNodes.get(ref.node);
+    if (down !== undefined) return Promise.reject(down);
     const id = ++this.askSeq;
     const pending = new PendingAsk(host, host.clock, ref.address, message, timeoutMs, () =>
       this.asks.delete(id),
@@ -286,6 +298,7 @@ export class RemoteRuntime {
       return;
     }
     const link = this.link(from);
+    this.rejected = null;
     let i = 0;
     while (i < batch.length) {
       const kind = batch[i] as number;
@@ -304,7 +317,16 @@ export class RemoteRuntime {
       }
       i += size;
     }
+    const rejected = this.rejected as Map<string, number> | null; // filled by record()
+    if (rejected !== null) {
+      // Tells refused by full mailboxes are reported to the sending node (asks already fail there).
+      for (const [target, count] of rejected) this.sendControl(from, { c: 'rejected', target, count });
+      this.rejected = null;
+    }
   }
+
+  /** Tells refused by full mailboxes while processing the current batch, by recipient address. */
+  private rejected: Map<string, number> | null = null;
 
   private record(from: string, link: Link, kind: Rec, b: unknown[], i: number): void {
     const problem = recordProblem(kind, b, i);
@@ -314,11 +336,15 @@ export class RemoteRuntime {
     }
     switch (kind) {
       case Rec.Tell:
-        this.deliverLocal(b[i + 1] as string, undefined, b[i + 2], undefined);
+      case Rec.TellRefs: {
+        const msg = kind === Rec.TellRefs ? reviveRefs(b[i + 2], this.resolveFn) : b[i + 2];
+        const cell = this.host.cellAt(b[i + 1] as string);
+        if (cell !== undefined && !cell.enqueue(msg, undefined) && cell.status !== Status.Stopped) {
+          const r = (this.rejected ??= new Map());
+          r.set(cell.address, (r.get(cell.address) ?? 0) + 1);
+        } else if (cell === undefined) this.deliverLocal(b[i + 1] as string, undefined, msg, undefined);
         return;
-      case Rec.TellRefs:
-        this.deliverLocal(b[i + 1] as string, undefined, reviveRefs(b[i + 2], this.resolveFn), undefined);
-        return;
+      }
       case Rec.Ask:
       case Rec.AskRefs: {
         const msg = kind === Rec.AskRefs ? reviveRefs(b[i + 2], this.resolveFn) : b[i + 2];
@@ -425,6 +451,13 @@ export class RemoteRuntime {
       }
       case 'terminated':
         this.deliverTerminated(c.target, c.watcher, c.reason);
+        return;
+      case 'rejected':
+        if (typeof c.target !== 'string' || !Number.isInteger(c.count) || c.count < 1) {
+          this.host.dropped('malformed-control', `a rejected notice from ${from}`);
+          return;
+        }
+        this.host.rejectedByPeer(c.target, c.count);
         return;
       case 'node-down':
         // Only this process's main thread says which runtimes are lost (never the network).
@@ -535,6 +568,7 @@ export class RemoteRuntime {
    * and stop the actors here whose parent lived there.
    */
   nodeDown(node: string, detail: string, error?: Error, reason: TerminationReason = 'thread-lost'): void {
+    if (reason === 'node-lost' && error !== undefined) this.downNodes.set(node, error);
     const link = this.links.get(node);
     if (link !== undefined) {
       link.detach(); // what was queued for the lost runtime is dropped (at-most-once)

@@ -83,4 +83,6 @@ export type Control =
       readonly reason: 'thread-lost' | 'node-lost';
       readonly detail: string;
     }
-  | { readonly c: 'shutdown' };
+  | { readonly c: 'shutdown' }
+  /** Tells from the receiver of this control were refused by a full mailbox (`count` of them). */
+  | { readonly c: 'rejected'; readonly target: string; readonly count: number };

@@ -71,6 +71,8 @@ export interface SystemStats {
   readonly pendingAsks: number;
   /** Input from other runtimes or the network that was dropped, by cause (malformed, unknown version, unroutable, …). */
   readonly droppedByCause: Readonly<Record<string, number>>;
+  /** Tells from this runtime that other nodes refused because a bounded mailbox was full (reported back to us). */
+  readonly rejectedByPeers: number;
 }
 
 /** A node of the system, as `system.nodes()` lists it. */

@@ -222,6 +222,14 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
       this.events.publish({ kind: 'dead-letter', recipient, message, reason });
   }
 
+  private rejectedCount = 0;
+
+  rejectedByPeer(recipient: string, count: number): void {
+    this.rejectedCount += count;
+    if (this.events.listensTo('rejected'))
+      this.events.publish({ kind: 'rejected', recipient, count, reason: 'mailbox-full' });
+  }
+
   /** Input from another runtime was dropped: counted by cause, logged once per cause. */
   dropped(cause: string, detail: string): void {
     const n = (this.droppedBy[cause] ?? 0) + 1;
@@ -333,6 +341,7 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
       deepestMailboxes: deepest,
       pendingAsks: this.pendingAsks.size,
       droppedByCause: { ...this.droppedBy },
+      rejectedByPeers: this.rejectedCount,
     };
   }
 

@@ -67,6 +67,14 @@ export interface ErrorEvent {
   readonly error: SerializedError;
 }
 
+/** Tells this node sent were refused by a full bounded mailbox on another node (reported back by that node). */
+export interface RejectedEvent {
+  readonly kind: 'rejected';
+  readonly recipient: string;
+  readonly count: number;
+  readonly reason: 'mailbox-full';
+}
+
 /** A node joined, left gracefully, or was declared down. */
 export interface NodeEvent {
   readonly kind: 'node';
@@ -79,6 +87,7 @@ export interface NodeEvent {
 
 /** Every event on the stream. */
 export type TroupeEvent =
+  | RejectedEvent
   | DeadLetterEvent
   | LifecycleEvent
   | SupervisionEvent

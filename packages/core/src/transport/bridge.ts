@@ -80,6 +80,7 @@ export class TransportBridge implements TransportHost {
   nodeUp(info: NodeInfo): void {
     const known = this.nodes.has(info.id);
     this.nodes.set(info.id, info);
+    for (const n of [info.id, ...info.threads]) this.runtime.nodeUp(n);
     if (!known)
       this.system.events.publish({ kind: 'node', node: info.id, event: 'up', threads: info.threads });
   }

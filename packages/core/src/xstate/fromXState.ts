@@ -205,6 +205,8 @@ export function fromXState<Ev = any, Input = any>(
             snapshot: s.actor.getPersistedSnapshot(),
           } satisfies SnapshotUpdate);
         } else if (message.type === 'troupe.xstate.failed') {
+          // Already handled if the error surfaced inside a receive (the actor was failed then).
+          if (s.actor.getSnapshot().status !== 'error') return s;
           throw new MachineError(`machine '${name}' failed: ${describe(s.error)}`, { cause: s.error });
         }
         return s;

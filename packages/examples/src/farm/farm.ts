@@ -18,7 +18,12 @@ export interface FarmOptions {
   /** Worker threads (0: run the workers on the main thread, one actor, no parallelism). */
   readonly threads: number;
   /** Kill a worker thread in the middle of the run; the run must still complete. */
-  readonly chaos?: boolean;
+  /**
+   * Kill a worker in the middle of the run: `true` kills one (a node process if any were started,
+   * else a thread) right after the first result; a schedule kills one every `everyMs` while more
+   * than `keepAlive` started nodes remain (threads are replaced, so they are killed every time).
+   */
+  readonly chaos?: boolean | { readonly everyMs: number; readonly keepAlive?: number };
   /** Called after each task with (cost done, total cost). */
   readonly onProgress?: (done: number, total: number) => void;
   /** Called with a line to show the user (e.g. what chaos did). */
@@ -124,6 +129,8 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
         routing: 'balancing',
         credit: 1,
         redispatchOnLost: true,
+        // Workers are stateless: a farm tolerates many crashes before it gives up.
+        supervision: { maxRestarts: 100, withinMs: 10_000 },
       },
     );
     const startupMs = performance.now() - t0;
@@ -136,11 +143,12 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
     const start = performance.now();
     // Chaos: right after the first result (the other workers are mid-task), kill a node process
     // (SIGKILL) when there are started nodes, else a worker thread.
-    const chaos = options.chaos === true && (threaded || children.length > 0);
+    const chaos = options.chaos !== undefined && options.chaos !== false && (threaded || children.length > 0);
+    const alive = [...children];
     const killOne = () => {
       killed++;
-      if (children.length > 0) {
-        const victim = children[Math.floor(Math.random() * children.length)]!;
+      if (alive.length > 0) {
+        const victim = alive.splice(Math.floor(Math.random() * alive.length), 1)[0]!;
         options.log?.(`chaos: killing node ${victim.id} (SIGKILL) in the middle of the run`);
         void victim.stop('SIGKILL');
         return;
@@ -149,6 +157,14 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
       options.log?.(`chaos: killing worker thread ${victim} in the middle of the run`);
       void system.threads?.terminate(victim);
     };
+    let chaosTimer: NodeJS.Timeout | undefined;
+    const schedule = typeof options.chaos === 'object' ? options.chaos : undefined;
+    if (chaos && schedule !== undefined) {
+      const keep = schedule.keepAlive ?? 2;
+      chaosTimer = setInterval(() => {
+        if (children.length === 0 || alive.length > keep) killOne();
+      }, schedule.everyMs);
+    }
     await Promise.all(
       options.tasks.map(async (n, i) => {
         const r = await pool.ask({ n }, { timeoutMs: 3_600_000 });
@@ -160,9 +176,9 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
         perWorker[r.worker] = (perWorker[r.worker] ?? 0) + 1;
         done += fibCost(n);
         options.onProgress?.(done, total);
-        if (chaos && killed === 0) killOne();
+        if (chaos && schedule === undefined && killed === 0) killOne();
       }),
-    );
+    ).finally(() => clearInterval(chaosTimer));
     const wallMs = performance.now() - start;
     return {
       results: results as number[],

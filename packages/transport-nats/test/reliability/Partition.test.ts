@@ -6,8 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { type ActorSystem, createActorSystem, isNodeLostError } from '@troupe/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awaitNodes, nats } from '../src/index.js';
-import { type NatsServer, type NodeProcess, startNatsServer, startNode } from './natsServer.js';
+import { awaitNodes, nats } from '../../src/index.js';
+import { type NatsServer, type NodeProcess, startNatsServer, startNode } from '../natsServer.js';
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' }).toString();
 function canUseNetns(): boolean {
@@ -20,7 +20,7 @@ function canUseNetns(): boolean {
   }
 }
 
-const catalog = new URL('./fixtures/catalog.mjs', import.meta.url).pathname;
+const catalog = new URL('../fixtures/catalog.mjs', import.meta.url).pathname;
 const suffix = Math.floor(Math.random() * 200) + 20;
 const ns = `troupe-part-${process.pid}`;
 const hostIf = `tph${suffix}`;

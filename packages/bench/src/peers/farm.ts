@@ -1,0 +1,231 @@
+/**
+ * The peers of the `farm` suite: the Fibonacci farm of packages/examples (its `farm.fib`
+ * behaviour and its `fib`), computed sequentially, by a Troupe balancing pool on worker threads,
+ * by `runFarm()` itself, by Piscina, and by Troupe nodes over NATS.
+ *
+ * Fairness: every peer computes the same `fib` (imported from @troupe/examples) on the same tasks
+ * in the same order (largest first, as given), hands a task to a worker only when it is idle
+ * (Troupe: balancing with credit 1; Piscina: one task per thread at a time), and answers the same
+ * result object. Pools and threads live across rounds, as a program keeps them; only the
+ * `runFarm()` case starts a system per round (its start-up is not timed, see `wallMs`).
+ */
+
+import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
+import { type ActorRef, type ActorSystem, createActorSystem, type PoolRef } from '@troupe/core';
+import type { FibResult, FibTask } from '@troupe/examples/dist/farm/behaviours.js';
+import { runFarm } from '@troupe/examples/dist/farm/farm.js';
+import { fib } from '@troupe/examples/dist/farm/fib.js';
+import { awaitNodes, nats } from '@troupe/transport-nats';
+import { Piscina } from 'piscina';
+import type { Contender } from '../harness.js';
+import { startTroupeNode, type TroupeNode } from '../procs.js';
+
+/** The farm's catalog module (compiled), loaded by the main thread, every thread and every node. */
+export const FARM_CATALOG = new URL(import.meta.resolve('@troupe/examples/dist/farm/behaviours.js'));
+const PISCINA_TASK = new URL('../workers/farm.js', import.meta.url).href;
+const ASK = { timeoutMs: 3_600_000 } as const;
+
+/** Every peer's answers are checked against these (computed once, untimed). */
+function expected(tasks: readonly number[]): number[] {
+  return tasks.map((n) => fib(n));
+}
+
+function check(
+  peer: string,
+  tasks: readonly number[],
+  want: readonly number[],
+  got: readonly number[],
+): void {
+  for (let i = 0; i < tasks.length; i++) {
+    if (got[i] !== want[i]) throw new Error(`${peer}: fib(${tasks[i]}) = ${got[i]}, expected ${want[i]}`);
+  }
+}
+
+/** The same result object the `farm.fib` behaviour answers, for the peers that are not Troupe. */
+function result(n: number, worker: string): FibResult {
+  const start = performance.now();
+  const value = fib(n);
+  return { n, value, ms: performance.now() - start, worker };
+}
+
+/** All tasks one after another on the main thread: the baseline of the speedups. */
+export function sequentialFarm(tasks: readonly number[]): Contender {
+  const want = expected(tasks);
+  return {
+    setup: () => ({
+      run() {
+        const got = tasks.map((n) => result(n, `main#${threadId}`).value);
+        check('sequential', tasks, want, got);
+      },
+    }),
+  };
+}
+
+/**
+ * Troupe: the farm's pool set up as `runFarm()` sets it up — `farm.fib` routees, one per worker
+ * thread, balancing routing with credit 1 — in a system that lives across rounds.
+ */
+export function troupeFarm(tasks: readonly number[], threads: number): Contender {
+  const want = expected(tasks);
+  let system: ActorSystem | undefined;
+  let pool: PoolRef<FibTask, FibResult> | undefined;
+  return {
+    async open() {
+      system = await createActorSystem({
+        name: 'bench-farm',
+        catalog: [FARM_CATALOG],
+        threads: { size: threads, execArgv: [] },
+      });
+      pool = system.spawnPool<FibTask, undefined, void, FibResult>('farm.fib', undefined, {
+        name: 'workers',
+        size: threads,
+        placement: 'thread',
+        routing: 'balancing',
+        credit: 1,
+      });
+      await Promise.all(pool.routees.map((r) => r.ask({ n: 20 }, ASK)));
+    },
+    setup: () => ({
+      async run() {
+        const got = await Promise.all(tasks.map((n) => pool!.ask({ n }, ASK)));
+        check(
+          'Troupe',
+          tasks,
+          want,
+          got.map((r) => r.value),
+        );
+      },
+    }),
+    close: () => system?.shutdown(),
+  };
+}
+
+/**
+ * `runFarm()` from packages/examples as it is, a fresh system per round: the score is its own
+ * `wallMs` (first task sent to last result; system and thread start-up are not counted).
+ */
+export function examplesRunFarm(tasks: readonly number[], threads: number): Contender {
+  const want = expected(tasks);
+  return {
+    setup() {
+      let wallMs = Number.NaN;
+      return {
+        async run() {
+          const run = await runFarm({ tasks, threads });
+          check('runFarm', tasks, want, run.results);
+          wallMs = run.wallMs;
+        },
+        measure: () => ({ wallMs }),
+      };
+    },
+  };
+}
+
+/** Piscina 5.3.2 with `threads` threads (min = max): one task per thread at a time, the rest queued. */
+export function piscinaFarm(tasks: readonly number[], threads: number): Contender {
+  const want = expected(tasks);
+  let pool: Piscina | undefined;
+  return {
+    async open() {
+      pool = new Piscina({ filename: PISCINA_TASK, minThreads: threads, maxThreads: threads });
+      await Promise.all(Array.from({ length: threads }, () => pool!.run({ n: 20 })));
+    },
+    setup: () => ({
+      async run() {
+        const got = (await Promise.all(tasks.map((n) => pool!.run({ n })))) as FibResult[];
+        check(
+          'Piscina',
+          tasks,
+          want,
+          got.map((r) => r.value),
+        );
+      },
+    }),
+    close: async () => {
+      await pool?.close({ force: true });
+    },
+  };
+}
+
+/** Where the suite's nats-server is; set by the suite's `open`. */
+export interface NatsPlace {
+  url: string;
+}
+
+let farms = 0;
+
+/**
+ * Troupe nodes over NATS: `nodes` `troupe node` processes with one worker thread each (pinned
+ * to core i with taskset when `pin`), joined by a coordinator system in this process that
+ * spawns one `farm.fib` worker on every node thread and hands each worker its next task when it
+ * answers the last one (pull, credit 1: the farm's balancing, written out over explicit refs).
+ */
+export function nodesFarm(
+  place: NatsPlace,
+  tasks: readonly number[],
+  nodes: number,
+  pin: boolean,
+): Contender {
+  const want = expected(tasks);
+  let system: ActorSystem | undefined;
+  const started: TroupeNode[] = [];
+  let workers: ActorRef<FibTask, FibResult>[] = [];
+  return {
+    async open() {
+      const name = `bench-farm-${++farms}`;
+      started.push(
+        ...(await Promise.all(
+          Array.from({ length: nodes }, (_, i) =>
+            startTroupeNode({
+              nats: place.url,
+              system: name,
+              catalog: fileURLToPath(FARM_CATALOG),
+              threads: 1,
+              ...(pin ? { cpu: i } : {}),
+            }),
+          ),
+        )),
+      );
+      system = await createActorSystem({
+        name,
+        catalog: [FARM_CATALOG],
+        transports: [nats({ servers: place.url })],
+      });
+      const up = await awaitNodes(system, 1 + nodes, 15_000);
+      workers = up
+        .filter((n) => !n.self)
+        .flatMap((n) => n.threads)
+        .map((t) =>
+          system!.spawn<FibTask, undefined, void, FibResult>('farm.fib', undefined, {
+            placement: { node: t },
+          }),
+        );
+      if (workers.length !== nodes)
+        throw new Error(`expected ${nodes} node threads, found ${workers.length}`);
+      await Promise.all(workers.map((w) => w.ask({ n: 20 }, ASK)));
+    },
+    setup: () => ({
+      async run() {
+        const got: number[] = new Array(tasks.length);
+        let next = 0;
+        await Promise.all(
+          workers.map(async (w) => {
+            while (next < tasks.length) {
+              const i = next++;
+              got[i] = (await w.ask({ n: tasks[i]! }, ASK)).value;
+            }
+          }),
+        );
+        check(`${nodes} node(s)`, tasks, want, got);
+      },
+    }),
+    async close() {
+      try {
+        await system?.shutdown();
+      } finally {
+        await Promise.all(started.map((n) => n.stop()));
+      }
+    },
+  };
+}

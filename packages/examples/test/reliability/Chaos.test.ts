@@ -1,0 +1,48 @@
+/**
+ * Faults in the farm: node processes SIGKILLed every second while at least two remain, and worker
+ * threads killed repeatedly. Every result must be correct and counted exactly once.
+ * Run with `pnpm test:chaos` (and in CI).
+ */
+import { describe, expect, it } from 'vitest';
+import { runFarm, runSequential } from '../../dist/farm/farm.js';
+import { startLocalNats } from '../../dist/shared/nodes.js';
+
+describe('farm chaos', () => {
+  it('node processes SIGKILLed every second while at least two remain: every result exact, exactly once', async () => {
+    const nats = await startLocalNats();
+    try {
+      const tasks = Array.from({ length: 120 }, (_, i) => 30 + (i % 4));
+      const expected = runSequential(tasks).results;
+      const lines: string[] = [];
+      const r = await runFarm({
+        tasks,
+        threads: 0,
+        chaos: { everyMs: 300, keepAlive: 2 },
+        log: (l) => lines.push(l),
+        nodes: { url: nats.url, start: 4, join: false, threadsPerNode: 1 },
+      });
+      expect(r.results).toEqual(expected);
+      expect(r.duplicatesDropped).toBe(0);
+      expect(Object.values(r.perWorker).reduce((a, b) => a + b, 0)).toBe(tasks.length);
+      expect(r.threadsKilled).toBeGreaterThanOrEqual(1);
+      expect(r.threadsKilled).toBeLessThanOrEqual(2);
+      console.log(
+        `[chaos] ${tasks.length} tasks on 4 nodes, ${r.threadsKilled} killed: all exact in ${(r.wallMs / 1000).toFixed(1)} s`,
+      );
+    } finally {
+      nats.stop();
+    }
+  }, 120_000);
+
+  it('worker threads killed every 300 ms: every result exact, exactly once', async () => {
+    const tasks = Array.from({ length: 120 }, (_, i) => 27 + (i % 6));
+    const expected = runSequential(tasks).results;
+    const r = await runFarm({ tasks, threads: 2, chaos: { everyMs: 300 } });
+    expect(r.results).toEqual(expected);
+    expect(Object.values(r.perWorker).reduce((a, b) => a + b, 0)).toBe(tasks.length);
+    expect(r.threadsKilled).toBeGreaterThanOrEqual(1);
+    console.log(
+      `[chaos] ${tasks.length} tasks on 2 threads, ${r.threadsKilled} thread kills: all exact in ${(r.wallMs / 1000).toFixed(1)} s`,
+    );
+  }, 120_000);
+});
