@@ -72,7 +72,7 @@ describe('remote actors over NATS', () => {
     await awaitNodes(a, 2);
     const info = a.nodes().find((n) => n.id === b.id)!;
     expect(info.threads).toHaveLength(2);
-    expect(info.catalog).toEqual(['nats.echo', 'nats.square', 'nats.watcher']);
+    expect(info.catalog).toEqual(['fault.tally', 'load.sink', 'nats.echo', 'nats.square', 'nats.watcher']);
 
     const onMain = a.spawn<any, number, void, Where>('nats.echo', undefined, {
       placement: { node: b.id },
