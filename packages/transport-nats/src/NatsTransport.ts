@@ -156,12 +156,30 @@ class NatsTransport implements Transport {
             return;
           }
         }
+        const respond = (payload: unknown) => {
+          try {
+            msg.respond(enc.encode(JSON.stringify(payload)));
+          } catch (e) {
+            // A reply that cannot be sent (too large, not JSON-able) must not take the node down.
+            host.dropped(
+              'unsendable-reply',
+              `a reply on ${subject} could not be sent: ${(e as Error).message}`,
+            );
+            try {
+              msg.respond(
+                enc.encode(
+                  JSON.stringify({
+                    ok: false,
+                    error: { name: 'ReplyError', message: 'the reply could not be sent' },
+                  }),
+                ),
+              );
+            } catch {}
+          }
+        };
         handler(body).then(
-          (value) => msg.respond(enc.encode(JSON.stringify({ ok: true, value }))),
-          (e: Error) =>
-            msg.respond(
-              enc.encode(JSON.stringify({ ok: false, error: { name: e?.name, message: e?.message } })),
-            ),
+          (value) => respond({ ok: true, value }),
+          (e: Error) => respond({ ok: false, error: { name: e?.name, message: e?.message } }),
         );
       },
     });

@@ -411,6 +411,10 @@ export class RemoteRuntime {
           );
           return;
         }
+        if (c.d !== 'resume' && c.d !== 'restart' && c.d !== 'stop') {
+          this.host.dropped('malformed-control', `a directive '${String(c.d)}' from ${from}`);
+          return;
+        }
         if (c.d === 'resume') cell.sendSystem({ k: Sys.Resume });
         else if (c.d === 'restart')
           cell.sendSystem({ k: Sys.Restart, error: c.error ? reviveError(c.error) : undefined });

@@ -69,6 +69,11 @@ export class TransportBridge implements TransportHost {
   }
 
   deliver(from: string, to: string, batch: unknown[]): void {
+    if (processNodeOf(from) === this.system.nodeId) {
+      // Nothing from the network speaks for this process's own runtimes.
+      this.system.dropped('spoofed-sender', `a batch from the network claims to come from ${from}`);
+      return;
+    }
     if (to === this.system.nodeId) {
       this.runtime.receive(from, batch);
       return;
