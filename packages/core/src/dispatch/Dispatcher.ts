@@ -113,9 +113,4 @@ export class Dispatcher {
       setImmediate(this.turn);
     }
   }
-
-  /** Number of actors waiting in the run queue. */
-  get queued(): number {
-    return this.queue.length;
-  }
 }

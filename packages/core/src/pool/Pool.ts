@@ -103,7 +103,6 @@ export class PoolCore {
   private inFlight = new Map<string, number>();
   private readonly completed = new Map<string, number>();
   private stopped = false;
-  private queued = 0;
 
   constructor(
     readonly routing: Routing,
@@ -165,7 +164,7 @@ export class PoolCore {
       return r === undefined ? Promise.reject(this.noRoutees()) : r.ask(message, options);
     }
     const max = this.options.maxQueued;
-    if (max !== undefined && this.queued >= max)
+    if (max !== undefined && this.queue.length >= max)
       return Promise.reject(new MailboxFullError(this.address(), max));
     const timeoutMs = options?.timeoutMs ?? this.askTimeoutMs;
     return new Promise((resolve, reject) => {
@@ -184,7 +183,6 @@ export class PoolCore {
         reject(new AskTimeoutError(this.address(), summarize(message), timeoutMs));
       }, timeoutMs);
       this.queue.push(task);
-      this.queued++;
       this.pump();
     });
   }
@@ -205,7 +203,6 @@ export class PoolCore {
       }
       if (best === undefined) return;
       const task = this.queue.shift()!;
-      this.queued--;
       if (task.done) continue;
       this.dispatch(best, task);
     }
@@ -227,7 +224,6 @@ export class PoolCore {
         this.finish(address, false);
         if (!task.done && this.options.redispatchOnLost && isRuntimeLostError(e)) {
           this.queue.unshift(task); // first in line: it has waited longest (and is often the largest)
-          this.queued++;
           this.pump();
           return;
         }
@@ -256,7 +252,6 @@ export class PoolCore {
       const t = this.queue.shift()!;
       this.settle(t, () => t.reject(new ActorStoppedError(this.address(), 'the pool stopped')));
     }
-    this.queued = 0;
   }
 
   stats(): PoolStats {
@@ -264,7 +259,7 @@ export class PoolCore {
     for (const n of this.inFlight.values()) inFlight += n;
     return {
       routees: this.routees.length,
-      queued: this.queued,
+      queued: this.queue.length,
       inFlight,
       completed: Object.fromEntries(this.completed),
     };

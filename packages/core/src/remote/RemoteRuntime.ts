@@ -123,10 +123,6 @@ export class RemoteRuntime {
     return l;
   }
 
-  hasLink(node: string): boolean {
-    return this.links.has(node);
-  }
-
   // ---- Outbound -----------------------------------------------------------------------------
 
   tell(ref: RemoteActorRef, message: unknown, transfer: readonly Transferable[] | undefined): void {
