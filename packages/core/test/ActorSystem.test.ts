@@ -181,6 +181,38 @@ describe('shutdown', () => {
     expect(system.stats().actors).toBe(0);
   });
 
+  it('tells onStop why: a deliberate stop, a stop with the parent, a failure, or the shutdown', async () => {
+    system = await createActorSystem({ name: 'test' });
+    const seen: string[] = [];
+    const Leaf = defineActor<'boom', undefined>({
+      name: 'leaf',
+      receive: () => {
+        throw new Error('boom');
+      },
+      onStop: (ctx, _s, reason) => void seen.push(`${ctx.path.split('/').pop()}:${reason}`),
+    });
+    const Parent = defineActor<never, undefined>({
+      name: 'parent',
+      init(ctx) {
+        ctx.spawn(Leaf, undefined, { name: 'child' });
+        return undefined;
+      },
+      receive: () => undefined,
+      onStop: (ctx, _s, reason) => void seen.push(`${ctx.path.split('/').pop()}:${reason}`),
+    });
+    await system.stop(system.spawn(Leaf, undefined, { name: 'alone' }));
+    await system.stop(system.spawn(Parent, undefined, { name: 'p1' }));
+    const failing = system.spawn(Leaf, undefined, { name: 'failing' }); // restarted: onStop before the restart
+    failing.tell('boom');
+    await settle();
+    system.spawn(Parent, undefined, { name: 'p2' });
+    await settle();
+    await system.shutdown();
+    expect(seen).toHaveLength(7);
+    expect(seen.slice(0, 4)).toEqual(['alone:stopped', 'child:stopped', 'p1:stopped', 'failing:failed']);
+    expect(seen.slice(4).sort()).toEqual(['child:shutdown', 'failing:shutdown', 'p2:shutdown']);
+  });
+
   it('rejects pending asks with a clear error and refuses new work', async () => {
     system = await createActorSystem({ name: 'test' });
     const Never = defineActor<string, undefined>({ name: 'never-replies', receive: () => undefined });

@@ -177,4 +177,51 @@ describe('pools of thread actors', () => {
     expect(results.every((r) => r.sq === r.n * r.n)).toBe(true);
     expect(new Set(results.map((r) => r.threadId)).size).toBeGreaterThanOrEqual(2);
   });
+
+  it('keeps every routee after each of its threads is lost, again and again', async () => {
+    system = await createActorSystem({ name: 'tpool', catalog: [catalog], threads: { size: 2 } });
+    const pool = system.spawnPool<unknown, unknown, void, { n: number; sq: number; threadId: number }>(
+      'test.square',
+      undefined,
+      { placement: 'thread', routing: 'balancing', credit: 1, redispatchOnLost: true },
+    );
+    const routees = pool.routees.map((r) => r.address);
+    // Kill each thread twice, one after the other; after each loss its routee is started again on
+    // the replacement thread and must take work again (before the fix, the pool dropped it for good).
+    for (const victim of [0, 1, 0, 1]) {
+      await system.threads!.terminate(victim);
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, n) => pool.ask({ sleep: 20, n }, { timeoutMs: 20_000 })),
+      );
+      expect(results.every((r) => r.sq === r.n * r.n)).toBe(true);
+      expect(pool.routees.map((r) => r.address)).toEqual(routees);
+      expect(new Set(results.map((r) => r.threadId)).size).toBe(2);
+    }
+  });
+
+  it('does not give up a thread that is killed on purpose while it starts', async () => {
+    system = await createActorSystem({
+      name: 'tpool',
+      catalog: [catalog],
+      threads: { size: 1, maxStartFailures: 2 },
+    });
+    const errors: string[] = [];
+    system.events.on('error', (e) => errors.push(e.error.message));
+    const pool = system.spawnPool<unknown, unknown, void, { n: number; sq: number }>(
+      'test.square',
+      undefined,
+      {
+        placement: 'thread',
+        routing: 'balancing',
+      },
+    );
+    // Kill the thread, then kill each replacement before it is ready: these are not start-up failures.
+    await system.threads!.terminate(0);
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 1));
+      await system.threads!.terminate(0);
+    }
+    expect((await pool.ask(7, { timeoutMs: 10_000 })).sq).toBe(49);
+    expect(errors).toEqual([]);
+  });
 });

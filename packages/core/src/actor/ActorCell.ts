@@ -56,6 +56,9 @@ const SPAWN_KEYS = new Set(['name', 'mailbox', 'restart', 'placement']);
 const RESTART_TYPES = new Set(['permanent', 'transient', 'temporary']);
 const POLICIES = new Set(['dropNewest', 'dropOldest', 'reject']);
 
+/** What {@link ActorCell.childListener} hears: a child started (or restarted in place), lost its runtime, or is gone for good. */
+export type ChildEvent = 'started' | 'lost' | 'removed';
+
 /** Something notified when a watched actor terminates: a cell here, or a proxy for a watcher elsewhere. */
 export interface Watcher {
   watching: Set<ActorCell> | null;
@@ -91,6 +94,12 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   private asyncFail: ((e: unknown) => void) | null = null;
   /** Internal callbacks run once the cell has terminated (used by `system.stop`). */
   terminationWaiters: (() => void)[] | null = null;
+  /**
+   * Internal: told when a child (re)starts, loses its runtime, or is removed for good. A pool
+   * keeps its routee list current with it: a routee restarted on a replacement thread or
+   * relocated to another node is routed to again, one whose runtime is down is skipped meanwhile.
+   */
+  childListener: ((child: ChildHandle, event: ChildEvent) => void) | null = null;
 
   // Supervision bookkeeping: as a child (backoff), and as a supervisor (restart intensity).
   backoffAttempt = 0;
@@ -292,6 +301,14 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
       this.system.register(child);
       child.sendSystem(START);
     }
+    this.childListener?.(child, 'started');
+  }
+
+  /** Forget a child for good (it terminated and is not replaced). */
+  removeChild(child: ChildHandle): void {
+    if (this.childCells?.get(child.name) !== child) return;
+    this.childCells.delete(child.name);
+    this.childListener?.(child, 'removed');
   }
 
   // ---- Message intake -----------------------------------------------------------------------
@@ -477,16 +494,11 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
       case Sys.ChildTerminated: {
         const current = this.childCells?.get(m.child.name) === m.child;
         if (this.status === Status.Stopping || this.status === Status.Restarting) {
-          if (current) this.childCells!.delete(m.child.name);
+          if (current) this.removeChild(m.child);
           this.childrenMaybeGone();
         } else if (current) {
           // The child stays listed while the supervisor decides, so a strategy sees the start order.
-          if (
-            !onChildTerminated(this, m.child, m.reason, m.self) &&
-            this.childCells!.get(m.child.name) === m.child
-          ) {
-            this.childCells!.delete(m.child.name);
-          }
+          if (!onChildTerminated(this, m.child, m.reason, m.self)) this.removeChild(m.child);
         }
         return;
       }
@@ -536,7 +548,8 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
       this.restartTimer = undefined;
     }
     this.timersImpl?.cancelAll();
-    this.stopChildren('stopped');
+    // Children of an orphaned actor are orphans too; a shutdown is a shutdown all the way down.
+    this.stopChildren(reason === 'orphaned' || reason === 'shutdown' ? reason : 'stopped');
     this.childrenMaybeGone();
   }
 
@@ -552,8 +565,9 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
     if (this.childCells !== null && this.childCells.size > 0) return;
     if (this.status === Status.Stopping) {
       const onStop = this.behaviour.onStop;
+      const reason = this.stopReason;
       this.step(
-        () => (this.initialized && onStop !== undefined ? onStop(this, this.state) : undefined),
+        () => (this.initialized && onStop !== undefined ? onStop(this, this.state, reason) : undefined),
         () => this.terminate(),
         (e) => {
           this.reportHookError('onStop', e);
@@ -567,7 +581,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
         () => {
           if (!this.initialized) return undefined;
           if (onRestart !== undefined) return onRestart(this, this.state, error);
-          return onStop?.(this, this.state);
+          return onStop?.(this, this.state, 'failed');
         },
         () => this.completeRestart(),
         (e) => {

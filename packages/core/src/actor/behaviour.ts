@@ -27,12 +27,20 @@ export interface Terminated {
   readonly type: 'troupe.terminated';
   /** The actor that stopped. */
   readonly actor: ActorRef;
-  /** `stopped`: stopped normally; `failed`: stopped by its supervisor after a failure; `thread-lost`/`node-lost`: its runtime died. */
+  /** Why it stopped: see {@link TerminationReason}. */
   readonly reason: TerminationReason;
 }
 
-/** Why an actor terminated. */
-export type TerminationReason = 'stopped' | 'failed' | 'thread-lost' | 'node-lost';
+/**
+ * Why an actor terminated:
+ * - `stopped`: stopped on purpose (by itself, its parent, or `system.stop`), or because its parent stopped;
+ * - `failed`: stopped by its supervisor after a failure;
+ * - `shutdown`: stopped by `system.shutdown()`;
+ * - `orphaned`: its parent's node was declared down, so its supervisor has started a replacement
+ *   elsewhere and this copy stops (it is not the live incarnation any more);
+ * - `thread-lost` / `node-lost`: the thread or node it ran on died.
+ */
+export type TerminationReason = 'stopped' | 'failed' | 'shutdown' | 'orphaned' | 'thread-lost' | 'node-lost';
 
 /**
  * True if `m` is a {@link Terminated} notification.
@@ -144,8 +152,17 @@ export interface ActorDefinition<Msg, State, Args = void, Reply = unknown> {
    * A throw or a rejected promise is a failure that goes to the supervisor.
    */
   readonly receive: (ctx: ActorContext<Msg, Reply>, state: State, message: Msg) => ReceiveResult<State>;
-  /** Called when the actor stops (after its children stopped), and before a restart unless `onRestart` is given. */
-  readonly onStop?: (ctx: ActorContext<Msg, Reply>, state: State) => void | Promise<void>;
+  /**
+   * Called when the actor stops (after its children stopped), and before a restart unless
+   * `onRestart` is given (then `reason` is `'failed'`). `reason` tells a deliberate stop
+   * (`'stopped'`) from a system shutdown or an orphaned copy, e.g. to delete persisted state
+   * only when the actor is really done.
+   */
+  readonly onStop?: (
+    ctx: ActorContext<Msg, Reply>,
+    state: State,
+    reason: TerminationReason,
+  ) => void | Promise<void>;
   /** Called before a restart, with the error that caused it. */
   readonly onRestart?: (ctx: ActorContext<Msg, Reply>, state: State, error: unknown) => void | Promise<void>;
   /** How this actor supervises its children. */

@@ -5,16 +5,10 @@
  * next ask goes to a routee with room.
  */
 import type { Transferable } from 'node:worker_threads';
-import type { ActorCell } from '../actor/ActorCell.js';
+import { type ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
 import { summarize } from '../actor/ask.js';
-import {
-  type Behaviour,
-  defineActor,
-  isTerminated,
-  type Placement,
-  type Terminated,
-} from '../actor/behaviour.js';
+import { type Behaviour, defineActor, type Placement } from '../actor/behaviour.js';
 import type { LocalActorRef } from '../actor/LocalActorRef.js';
 import {
   ActorStoppedError,
@@ -101,6 +95,8 @@ export class PoolCore {
   private ring: HashRing | undefined;
   private readonly queue = new RingBuffer<Task>(16);
   private inFlight = new Map<string, number>();
+  /** Routees whose runtime is down; skipped until they are started again. */
+  private readonly down = new Set<string>();
   private readonly completed = new Map<string, number>();
   private stopped = false;
 
@@ -117,22 +113,34 @@ export class PoolCore {
     const live = new Map<string, number>();
     for (const r of refs) live.set(r.address, this.inFlight.get(r.address) ?? 0);
     this.inFlight = live;
+    for (const a of this.down) if (!live.has(a)) this.down.delete(a);
     if (this.routing === 'consistent-hash') (this.ring ??= new HashRing()).set(refs.map((r) => r.address));
     this.pump();
   }
 
-  remove(address: string): void {
-    this.setRoutees(this.routees.filter((r) => r.address !== address));
+  /** A routee's runtime was lost: route around it until it is started again. */
+  markDown(address: string): void {
+    this.down.add(address);
+  }
+
+  /** A routee (re)started: route to it again. */
+  markUp(address: string): void {
+    if (this.down.delete(address)) this.pump();
   }
 
   private pick(message: unknown): ActorRef | undefined {
     const rs = this.routees;
     if (rs.length === 0) return undefined;
     if (this.routing === 'consistent-hash') {
+      // Keys keep their routee: a message for a routee being restarted waits in its mailbox link.
       const key = this.options.hashKey!(message);
       return rs[this.ring!.lookup(String(key))];
     }
-    return rs[this.rr++ % rs.length];
+    for (let tries = rs.length; tries > 0; tries--) {
+      const r = rs[this.rr++ % rs.length]!;
+      if (this.down.size === 0 || !this.down.has(r.address)) return r;
+    }
+    return rs[this.rr++ % rs.length]; // all down: the message waits for a replacement (or is a dead letter)
   }
 
   tell(message: unknown, options?: TellOptions): void {
@@ -194,6 +202,7 @@ export class PoolCore {
       let best: ActorRef | undefined;
       let bestLoad = credit;
       for (const r of this.routees) {
+        if (this.down.size > 0 && this.down.has(r.address)) continue;
         const load = this.inFlight.get(r.address) ?? 0;
         if (load < bestLoad) {
           best = r;
@@ -291,11 +300,6 @@ function poolBehaviour(supervision: SupervisionOptions | undefined): Behaviour<u
       return a;
     },
     receive(ctx, a, message) {
-      if (isTerminated(message)) {
-        a.core.remove((message as Terminated).actor.address);
-        if (a.core.routees.length === 0) ctx.stop(ctx.self);
-        return a;
-      }
       // A message sent to the pool's address (e.g. from another thread): route it on.
       const reply = (ctx as unknown as ActorCell).detachReply();
       if (reply === undefined) a.core.tell(message);
@@ -311,18 +315,34 @@ function poolBehaviour(supervision: SupervisionOptions | undefined): Behaviour<u
 }
 
 function spawnRoutees(pool: ActorCell, a: PoolArgs): void {
-  const refs: ActorRef[] = [];
+  // The routee list follows the pool actor's children: a routee restarted on a replacement thread
+  // or relocated to another node (a new address) is routed to again; one whose runtime is down is
+  // skipped meanwhile; one that terminated for good is dropped, and the pool stops with the last.
+  pool.childListener = (child, event) => {
+    if (event === 'lost') a.core.markDown(child.address);
+    else if (event === 'started') {
+      if (a.core.routees.includes(child.ref)) a.core.markUp(child.address);
+      else if (!settingUp) a.core.setRoutees(currentRoutees(pool));
+    } else {
+      a.core.setRoutees(currentRoutees(pool));
+      if (a.core.routees.length === 0 && pool.status === Status.Running) pool.stop(pool.ref);
+    }
+  };
+  let settingUp = true;
   for (let i = 0; i < a.size; i++) {
     const placement = a.placements?.[i] ?? a.placement;
-    const ref = pool.spawnChild(a.routee, a.args, {
+    pool.spawnChild(a.routee, a.args, {
       name: `routee-${i}`,
       ...(placement === undefined ? {} : { placement }),
       ...(a.mailbox === undefined ? {} : { mailbox: a.mailbox }),
     });
-    pool.watch(ref);
-    refs.push(ref);
   }
-  a.core.setRoutees(refs);
+  settingUp = false;
+  a.core.setRoutees(currentRoutees(pool));
+}
+
+function currentRoutees(pool: ActorCell): ActorRef[] {
+  return pool.childCells === null ? [] : [...pool.childCells.values()].map((c) => c.ref);
 }
 
 /** A pool ref: routes in the caller's runtime. @internal */

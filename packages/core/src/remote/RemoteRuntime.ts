@@ -591,6 +591,7 @@ export class RemoteRuntime {
         child.lost = true;
         const parent = child.parent;
         if (parent.childCells?.get(child.name) !== child) continue;
+        parent.childListener?.(child, 'lost');
         if (parent.status >= Status.Restarting) {
           parent.sendSystem({ k: Sys.ChildTerminated, child, reason, self: false });
         } else {
@@ -606,7 +607,7 @@ export class RemoteRuntime {
     const orphans = this.orphansByNode.get(node);
     if (orphans !== undefined) {
       this.orphansByNode.delete(node);
-      for (const cell of orphans) cell.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false });
+      for (const cell of orphans) cell.sendSystem({ k: Sys.Stop, reason: 'orphaned', self: false });
     }
   }
 

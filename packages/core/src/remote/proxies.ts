@@ -48,6 +48,7 @@ export class RemoteChild implements ChildHandle {
 
   /** Ask the child's runtime to start the actor. */
   start(): void {
+    const again = this.lost;
     this.lost = false;
     this.startedAt = this.runtime.now();
     this.runtime.sendControl(this.node, {
@@ -56,6 +57,8 @@ export class RemoteChild implements ChildHandle {
       parent: this.parent.address,
       restartCount: this.restartCount,
     });
+    // Restarted in place on a replacement thread: the same handle lives again.
+    if (again) this.parent.childListener?.(this, 'started');
   }
 
   sendSystem(m: SystemMessage): void {

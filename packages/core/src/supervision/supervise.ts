@@ -90,7 +90,7 @@ export function onChildTerminated(
   const opts = supervisionOf(parent);
   const note = 'permanent child stopped itself; started again';
   if (!withinIntensity(parent, opts)) {
-    parent.childCells?.delete(child.name);
+    parent.removeChild(child);
     intensityExceeded(parent, child, new Error(`permanent child ${child.address} keeps stopping`), opts);
     return false;
   }

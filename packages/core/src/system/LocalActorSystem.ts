@@ -349,7 +349,7 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     if (this.shutdownPromise !== undefined) return this.shutdownPromise;
     this.isShutdown = true;
     const stopped = this.whenStopped(this.guardian, () =>
-      this.guardian.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false }),
+      this.guardian.sendSystem({ k: Sys.Stop, reason: 'shutdown', self: false }),
     );
     const pool = this.pool;
     // Thread actors busy computing, or nodes that do not answer, may not stop in time: give up on them.

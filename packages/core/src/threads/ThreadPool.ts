@@ -27,6 +27,8 @@ interface Slot {
   /** Not replaced any more. */
   dead: boolean;
   lastError: Error | undefined;
+  /** Killed on purpose (`threads.terminate()`): not a start-up failure of the thread. */
+  killed: boolean;
 }
 
 /** The compiled worker entry; from sources (tests) use the built copy in dist. */
@@ -68,6 +70,7 @@ export class ThreadPool {
       startFailures: 0,
       dead: false,
       lastError: undefined,
+      killed: false,
     }));
   }
 
@@ -98,6 +101,7 @@ export class ThreadPool {
     });
     slot.worker = worker;
     slot.lastError = undefined;
+    slot.killed = false;
     worker.on('message', (m: unknown) => {
       if (Array.isArray(m)) this.runtime.receive(slot.node, m);
       else this.onControl(slot, m as PoolMessage);
@@ -191,7 +195,7 @@ export class ThreadPool {
         });
       }
     }
-    if (!wasReady) slot.startFailures++;
+    if (!wasReady && !slot.killed) slot.startFailures++;
     if (slot.startFailures >= this.maxStartFailures) {
       slot.dead = true;
       this.runtime.nodeGone(slot.node, 'thread-lost');
@@ -245,6 +249,7 @@ export class ThreadPool {
     const w = slot.worker;
     if (w === null) return;
     slot.lastError = new Error('terminated by threads.terminate()');
+    slot.killed = true;
     const exited = new Promise<void>((r) => w.once('exit', () => r()));
     await w.terminate();
     await exited;

@@ -230,9 +230,12 @@ export function fromXState<Ev = any, Input = any>(
       if (persist !== undefined && ++s.sinceSave >= every) await save(s);
       return s;
     },
-    async onStop(_ctx, s) {
+    async onStop(_ctx, s, reason) {
       s.actor.stop();
-      if (persist !== undefined && !persist.keepOnStop) await persist.store.delete(s.key);
+      // Only a deliberate stop ends the workflow. A shutdown or an orphaned copy (its parent's
+      // node was declared down, a replacement runs elsewhere) keeps the snapshot for the next incarnation.
+      if (persist !== undefined && !persist.keepOnStop && reason === 'stopped')
+        await persist.store.delete(s.key);
     },
     onRestart(_ctx, s) {
       // Keep the last persisted snapshot: the next init resumes from it.
