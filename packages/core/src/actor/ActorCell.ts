@@ -50,7 +50,6 @@ export enum Status {
   Stopped = 5,
 }
 
-const START: SystemMessage = { k: Sys.Start };
 const UNBOUNDED: Required<MailboxOptions> = { capacity: Number.POSITIVE_INFINITY, overflow: 'dropNewest' };
 const SPAWN_KEYS = new Set(['name', 'mailbox', 'restart', 'placement']);
 const RESTART_TYPES = new Set(['permanent', 'transient', 'temporary']);
@@ -67,6 +66,8 @@ export interface Watcher {
 
 export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHandle {
   scheduled = false;
+  /** Start requested (see {@link requestStart}); runs before any queued system message. */
+  private startPending = false;
   /** An async init/receive/hook is in flight: nothing else runs until it settles. */
   busy = false;
   status = Status.Starting;
@@ -299,7 +300,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
     (this.childCells ??= new Map()).set(child.name, child);
     if (child instanceof ActorCell) {
       this.system.register(child);
-      child.sendSystem(START);
+      child.requestStart();
     }
     this.childListener?.(child, 'started');
   }
@@ -341,6 +342,16 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
     if (outcome === Offer.Rejected) reply?.fail(new MailboxFullError(this.address, mb.capacity));
   }
 
+  /**
+   * Start the actor on its first turn. Start is always a cell's first system message, so it is a
+   * flag rather than a queued message: a million idle actors then hold no system queue at all.
+   */
+  requestStart(): void {
+    if (this.status !== Status.Starting) return;
+    this.startPending = true;
+    if (!this.scheduled && !this.busy) this.system.dispatcher.schedule(this);
+  }
+
   sendSystem(m: SystemMessage): void {
     if (this.status === Status.Stopped) return;
     (this.sys ??= new RingBuffer<SystemMessage>(4)).push(m);
@@ -351,6 +362,11 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
 
   run(d: Dispatcher): void {
     if (this.busy) return;
+    if (this.startPending) {
+      this.startPending = false;
+      this.start();
+      if (this.busy) return;
+    }
     const sys = this.sys;
     if (sys !== null && !sys.isEmpty()) {
       while (!sys.isEmpty()) {
@@ -398,7 +414,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   /** Schedule the cell if it has runnable work and is not scheduled or busy. */
   private kick(): void {
     if (this.scheduled || this.busy || this.status === Status.Stopped) return;
-    const hasSys = this.sys !== null && !this.sys.isEmpty();
+    const hasSys = this.startPending || (this.sys !== null && !this.sys.isEmpty());
     const hasUser = this.status === Status.Running && this.mailbox !== null && !this.mailbox.isEmpty();
     if (hasSys || hasUser) this.system.dispatcher.schedule(this);
   }
@@ -508,25 +524,51 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   private start(): void {
     if (this.status !== Status.Starting) return;
     this.startedAt = this.system.clock.now();
-    this.step(
-      () => (this.behaviour.init === undefined ? undefined : this.behaviour.init(this, this.args)),
-      (state) => {
-        if (this.status !== Status.Starting) return;
-        this.state = state;
-        this.initialized = true;
-        this.status = Status.Running;
-        const restarted = this.restartCount > 0;
-        if (this.system.events.listensTo('lifecycle')) {
-          this.system.events.publish({
-            kind: 'lifecycle',
-            actor: this.address,
-            behaviour: this.behaviour.name,
-            phase: restarted ? 'restarted' : 'started',
-          });
-        }
+    // The common case (a synchronous init, or none) allocates nothing: spawning is a hot path.
+    const init = this.behaviour.init;
+    if (init === undefined) {
+      this.started(undefined);
+      return;
+    }
+    let state: unknown;
+    try {
+      state = init(this, this.args);
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    if (!(state instanceof Promise)) {
+      this.started(state);
+      return;
+    }
+    this.busy = true;
+    state.then(
+      (v) => {
+        this.busy = false;
+        this.started(v);
+        this.kick();
       },
-      (e) => this.fail(e),
+      (e) => {
+        this.busy = false;
+        this.fail(e);
+        this.kick();
+      },
     );
+  }
+
+  private started(state: unknown): void {
+    if (this.status !== Status.Starting) return;
+    this.state = state;
+    this.initialized = true;
+    this.status = Status.Running;
+    if (this.system.events.listensTo('lifecycle')) {
+      this.system.events.publish({
+        kind: 'lifecycle',
+        actor: this.address,
+        behaviour: this.behaviour.name,
+        phase: this.restartCount > 0 ? 'restarted' : 'started',
+      });
+    }
   }
 
   private beginRestart(error: unknown): void {
@@ -688,9 +730,15 @@ interface CheckedSpawnOptions {
   readonly restart: RestartType;
 }
 
+const NO_OPTIONS: CheckedSpawnOptions = Object.freeze({
+  name: undefined,
+  placement: undefined,
+  mailbox: UNBOUNDED,
+  restart: 'transient',
+});
+
 function checkSpawnOptions(options: SpawnOptions | undefined): CheckedSpawnOptions {
-  if (options === undefined)
-    return { name: undefined, placement: undefined, mailbox: UNBOUNDED, restart: 'transient' };
+  if (options === undefined) return NO_OPTIONS;
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionsError('spawn() options must be an object such as { name, mailbox, restart }');
   }

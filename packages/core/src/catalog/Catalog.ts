@@ -34,7 +34,8 @@ export class Catalog {
       );
     }
     const existing = this.byName.get(behaviour.name);
-    if (existing !== undefined && existing !== behaviour) {
+    if (existing === behaviour) return;
+    if (existing !== undefined) {
       throw new DuplicateNameError(
         `two different behaviours are named '${behaviour.name}' in the catalog of ${this.where}; give each a unique name`,
       );

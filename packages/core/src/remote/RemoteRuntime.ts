@@ -528,7 +528,7 @@ export class RemoteRuntime {
     cell.restartCount = typeof restartCount === 'number' ? restartCount : 0;
     this.track(this.orphansByNode, from, cell);
     host.register(cell);
-    cell.sendSystem({ k: Sys.Start });
+    cell.requestStart();
   }
 
   private deliverTerminated(target: string, watcherAddress: string, reason: TerminationReason): void {

@@ -5,7 +5,7 @@
  * @internal
  */
 import { availableParallelism } from 'node:os';
-import { type ActorCell, Status } from '../actor/ActorCell.js';
+import { ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef } from '../actor/ActorRef.js';
 import type { PendingAsk } from '../actor/ask.js';
 import { type Behaviour, defineActor, type Placement, type SpawnOptions } from '../actor/behaviour.js';
@@ -47,7 +47,13 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
   private deadLetterCount = 0;
   private readonly deadLettersBy: Record<string, number> = {};
   private readonly droppedBy: Record<string, number> = {};
-  private readonly registry = new Map<string, ActorCell>();
+  /**
+   * Cells whose parent lives in another runtime (started here for a thread or node parent), by
+   * path. Every other cell is found by walking the tree from the guardian, as Akka does: no global
+   * index to keep, so spawning a million actors costs no extra map entry per actor.
+   */
+  private readonly hosted = new Map<string, ActorCell>();
+  private liveCells = 0;
   private readonly guardian: ActorCell;
   private idSeq = 0;
   private shutdownPromise: Promise<void> | undefined;
@@ -184,7 +190,21 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
   }
 
   cellAt(path: string): ActorCell | undefined {
-    return this.registry.get(path);
+    const cell = (this.hosted.size === 0 ? undefined : this.hosted.get(path)) ?? this.walk(path);
+    return cell === undefined || cell.isTerminated() ? undefined : cell;
+  }
+
+  /** The cell at `path`, walking children from the guardian, or from a hosted cell that is a prefix of it. */
+  private walk(path: string): ActorCell | undefined {
+    if (!path.startsWith('user')) return undefined;
+    const found = descend(this.guardian, path, 4);
+    if (found !== undefined || this.hosted.size === 0) return found;
+    // Below a cell whose parent lives elsewhere: find the longest hosted prefix.
+    for (let j = path.lastIndexOf('/'); j > 4; j = path.lastIndexOf('/', j - 1)) {
+      const root = this.hosted.get(path.slice(0, j));
+      if (root !== undefined) return descend(root, path, j);
+    }
+    return undefined;
   }
 
   nodeIsUp(node: string): boolean {
@@ -208,11 +228,16 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
   }
 
   register(cell: ActorCell): void {
-    this.registry.set(cell.path, cell);
+    if (cell.parentCell === null) return; // the guardian
+    this.liveCells++;
+    if (!(cell.parentCell instanceof ActorCell)) this.hosted.set(cell.path, cell);
   }
 
   unregister(cell: ActorCell): void {
-    if (this.registry.get(cell.path) === cell) this.registry.delete(cell.path);
+    if (cell.parentCell === null) return;
+    this.liveCells--;
+    if (!(cell.parentCell instanceof ActorCell) && this.hosted.get(cell.path) === cell)
+      this.hosted.delete(cell.path);
   }
 
   deadLetter(recipient: string, message: unknown, reason: DeadLetterReason): void {
@@ -316,13 +341,33 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     } else if (!path.startsWith('user/')) {
       path = `user/${path.replace(/^\/+/, '')}`;
     }
-    return this.registry.get(path)?.ref as ActorRef<M, R> | undefined;
+    return this.cellAt(path)?.ref as ActorRef<M, R> | undefined;
+  }
+
+  /** Every live cell of this runtime: the guardian's tree and the trees of hosted cells. */
+  private liveCellList(): ActorCell[] {
+    const out: ActorCell[] = [];
+    const visit = (c: ActorCell) => {
+      if (c.childCells === null) return;
+      for (const child of c.childCells.values()) {
+        if (!(child instanceof ActorCell) || child.isTerminated()) continue;
+        out.push(child);
+        visit(child);
+      }
+    };
+    visit(this.guardian);
+    for (const h of this.hosted.values()) {
+      if (h.isTerminated()) continue;
+      out.push(h);
+      visit(h);
+    }
+    return out;
   }
 
   stats(): SystemStats {
     let queued = 0;
     const deepest: { actor: string; depth: number }[] = [];
-    for (const cell of this.registry.values()) {
+    for (const cell of this.liveCellList()) {
       const depth = cell.mailboxSize;
       if (depth === 0) continue;
       queued += depth;
@@ -333,7 +378,7 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
       }
     }
     return {
-      actors: this.registry.size - (this.registry.get('user') === this.guardian ? 1 : 0),
+      actors: this.liveCells,
       messagesProcessed: this.processed,
       deadLetters: this.deadLetterCount,
       deadLettersByReason: { ...this.deadLettersBy },
@@ -381,4 +426,20 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     });
     return this.shutdownPromise;
   }
+}
+
+/** The descendant of `from` at `path`, whose first `start` characters are `from`'s own path. */
+function descend(from: ActorCell, path: string, start: number): ActorCell | undefined {
+  let cell = from;
+  let i = start;
+  while (i < path.length) {
+    if (path.charCodeAt(i) !== 47 /* '/' */) return undefined;
+    const j = path.indexOf('/', i + 1);
+    const child = cell.childCells?.get(j === -1 ? path.slice(i + 1) : path.slice(i + 1, j));
+    if (!(child instanceof ActorCell)) return undefined;
+    cell = child;
+    if (j === -1) return cell;
+    i = j;
+  }
+  return cell;
 }
