@@ -11,9 +11,14 @@ import {
   type Snapshot,
 } from 'xstate';
 import type { ActorRef } from '../actor/ActorRef.js';
-import { type Behaviour, defineActor } from '../actor/behaviour.js';
-import { InvalidOptionsError, TroupeError } from '../errors.js';
+import type { ReplyTarget } from '../actor/ask.js';
+import { type ActorContext, type Behaviour, defineActor } from '../actor/behaviour.js';
+import { InvalidOptionsError } from '../errors.js';
 import type { SupervisionOptions } from '../supervision/types.js';
+import type { SystemInternals } from '../system/internals.js';
+import { pendingDelays, restoreDelays } from './delays.js';
+import { MachineError, UnansweredAskError } from './errors.js';
+import { persistedSnapshot, resolverOf, restoreRefs } from './refs.js';
 import type { SnapshotStore } from './SnapshotStore.js';
 
 /** Options of {@link fromXState}. */
@@ -38,11 +43,6 @@ export interface FromXStateOptions {
   readonly supervision?: SupervisionOptions;
 }
 
-/** The error a machine actor fails with when its machine errs; the xstate error is the `cause`. */
-export class MachineError extends TroupeError {
-  override readonly name = 'MachineError';
-}
-
 /** Ask a machine actor for its persisted (serializable) snapshot. */
 export interface GetSnapshot {
   readonly type: 'troupe.xstate.get-snapshot';
@@ -58,10 +58,18 @@ export interface SnapshotUpdate {
   readonly from: ActorRef;
   readonly snapshot: unknown;
 }
+/** The machine erred outside a message (a delayed transition, an invoked promise). */
 interface Failed {
   readonly type: 'troupe.xstate.failed';
 }
-type Control = GetSnapshot | SubscribeSnapshots | Failed;
+/** The machine changed outside a message (a delay fired, a promise resolved): persist it. */
+interface Changed {
+  readonly type: 'troupe.xstate.changed';
+}
+type Control = GetSnapshot | SubscribeSnapshots | Failed | Changed;
+
+const FAILED: Failed = { type: 'troupe.xstate.failed' };
+const CHANGED: Changed = { type: 'troupe.xstate.changed' };
 
 interface MachineState {
   actor: AnyActorRef & { getPersistedSnapshot(): Snapshot<unknown>; stop(): void };
@@ -69,6 +77,12 @@ interface MachineState {
   sinceSave: number;
   error: unknown;
   key: string;
+  /** True while the adapter itself drives the machine (init, a message, a stop): changes are handled there. */
+  busy: boolean;
+  /** A {@link Changed} is in the mailbox. */
+  changePending: boolean;
+  /** A `reply()` ran for the ask being processed. */
+  replied: boolean;
 }
 
 /** The reply of the ask being processed, for {@link reply} actions (a machine runs synchronously inside `send`). */
@@ -107,7 +121,14 @@ export function asXStateRef(ref: ActorRef): AnyActorRef {
   return ref as unknown as AnyActorRef;
 }
 
-/** Ask a machine actor for its current snapshot (any placement). */
+/**
+ * Ask a machine actor for its current snapshot (any placement).
+ *
+ * @example
+ * ```ts
+ * const snap = await getSnapshot<{ value: string; context: Order }>(order, 1000);
+ * ```
+ */
 export function getSnapshot<S = unknown>(ref: ActorRef, timeoutMs?: number): Promise<S> {
   return ref.ask(
     { type: 'troupe.xstate.get-snapshot' } satisfies GetSnapshot,
@@ -145,46 +166,80 @@ export function fromXState<Ev = any, Input = any>(
   if (persist !== undefined && (!Number.isInteger(every) || every < 1)) {
     throw new InvalidOptionsError('fromXState(): persist.every must be a whole number ≥ 1');
   }
-  const save = async (s: MachineState) => {
-    if (persist === undefined) return;
+  const save = async (s: MachineState): Promise<MachineState> => {
+    if (persist === undefined) return s;
     s.sinceSave = 0;
-    await persist.store.put(s.key, s.actor.getPersistedSnapshot());
+    const snapshot = persistedSnapshot(s.actor);
+    const delays = pendingDelays(s.actor);
+    // Pending delays ride along with xstate's snapshot (which has no place for them).
+    await persist.store.put(s.key, delays.length === 0 ? snapshot : { ...snapshot, troupe: { delays } });
+    return s;
+  };
+  const control = (ctx: ActorContext<Ev>, s: MachineState, message: Control) => {
+    switch (message.type) {
+      case 'troupe.xstate.get-snapshot':
+        ctx.reply(persistedSnapshot(s.actor));
+        return s;
+      case 'troupe.xstate.subscribe':
+        s.subscribers.push(message.subscriber);
+        message.subscriber.tell({
+          type: 'troupe.xstate.snapshot',
+          from: ctx.self,
+          snapshot: persistedSnapshot(s.actor),
+        } satisfies SnapshotUpdate);
+        return s;
+      case 'troupe.xstate.failed':
+        // Already handled if the error surfaced inside a receive (the actor was failed then).
+        if (s.actor.getSnapshot().status !== 'error') return s;
+        throw new MachineError(`machine '${name}' failed: ${describe(s.error)}`, { cause: s.error });
+      case 'troupe.xstate.changed':
+        s.changePending = false;
+        return persist !== undefined && ++s.sinceSave >= every ? save(s) : s;
+    }
+    return s;
   };
   return defineActor<Ev, MachineState, Input>({
     name,
     ...(options.supervision === undefined ? {} : { supervision: options.supervision }),
     async init(ctx, input) {
       const key = persist?.key?.(ctx.path) ?? ctx.path;
-      const restored = persist === undefined ? undefined : await persist.store.get(key);
+      const stored = persist === undefined ? undefined : await persist.store.get(key);
+      const { snapshot: restored, delays } = unpack(stored, ctx);
       const state: MachineState = {
         actor: undefined as never,
         subscribers: [],
         sinceSave: 0,
         error: undefined,
         key,
+        busy: true,
+        changePending: false,
+        replied: false,
       };
+      // The system's clock drives the machine's delays too (a ManualClock in tests).
+      const clock = (ctx.system as Partial<SystemInternals>).clock;
       const actor = createActor(logic, {
         ...(input === undefined ? {} : { input }),
         ...(restored === undefined ? {} : { snapshot: restored as Snapshot<unknown> }),
         ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+        ...(clock === undefined ? {} : { clock }),
       });
       state.actor = actor as MachineState['actor'];
       actor.subscribe({
-        next: (snapshot) => {
-          if (state.subscribers.length === 0) return;
-          const persisted = actor.getPersistedSnapshot();
-          void snapshot;
-          for (const s of state.subscribers)
-            s.tell({
-              type: 'troupe.xstate.snapshot',
-              from: ctx.self,
-              snapshot: persisted,
-            } satisfies SnapshotUpdate);
+        next: () => {
+          if (state.subscribers.length > 0) {
+            const snapshot = persistedSnapshot(actor);
+            for (const s of state.subscribers)
+              s.tell({ type: 'troupe.xstate.snapshot', from: ctx.self, snapshot } satisfies SnapshotUpdate);
+          }
+          if (!state.busy && persist !== undefined && !state.changePending) {
+            state.changePending = true;
+            ctx.self.tell(CHANGED as never);
+          }
         },
         error: (err) => {
           // Errors outside a receive (a delayed transition, an invoked promise): fail through the mailbox.
           state.error = err;
-          ctx.self.tell({ type: 'troupe.xstate.failed' } as never);
+          if (!state.busy) ctx.self.tell(FAILED as never);
         },
       });
       actor.start();
@@ -192,45 +247,42 @@ export function fromXState<Ev = any, Input = any>(
         throw new MachineError(`machine '${name}' failed as it started`, {
           cause: actor.getSnapshot().error,
         });
+      restoreDelays(actor, delays);
+      state.busy = false;
       return state;
     },
-    async receive(ctx, s, message) {
-      if (isControl(message)) {
-        if (message.type === 'troupe.xstate.get-snapshot') ctx.reply(s.actor.getPersistedSnapshot());
-        else if (message.type === 'troupe.xstate.subscribe') {
-          s.subscribers.push(message.subscriber);
-          message.subscriber.tell({
-            type: 'troupe.xstate.snapshot',
-            from: ctx.self,
-            snapshot: s.actor.getPersistedSnapshot(),
-          } satisfies SnapshotUpdate);
-        } else if (message.type === 'troupe.xstate.failed') {
-          // Already handled if the error surfaced inside a receive (the actor was failed then).
-          if (s.actor.getSnapshot().status !== 'error') return s;
-          throw new MachineError(`machine '${name}' failed: ${describe(s.error)}`, { cause: s.error });
-        }
-        return s;
-      }
-      currentReply = ctx.isAsk ? (v) => ctx.reply(v) : undefined;
+    receive(ctx, s, message) {
+      if (isControl(message)) return control(ctx, s, message);
+      const asked = ctx.isAsk;
+      const before = asked ? s.actor.getSnapshot() : undefined;
+      s.replied = false;
+      currentReply = asked
+        ? (v) => {
+            s.replied = true;
+            ctx.reply(v);
+          }
+        : undefined;
+      s.busy = true;
       try {
         s.actor.send(message as never);
       } finally {
         currentReply = undefined;
+        s.busy = false;
       }
       const snap = s.actor.getSnapshot();
       if (snap.status === 'error') {
         s.error = snap.error;
         throw new MachineError(
           `machine '${name}' failed on ${describe((message as { type?: unknown }).type)}: ${describe(snap.error)}`,
-          {
-            cause: snap.error,
-          },
+          { cause: snap.error },
         );
       }
-      if (persist !== undefined && ++s.sinceSave >= every) await save(s);
-      return s;
+      if (asked && !s.replied) failUnanswered(ctx, name, before, message);
+      // Synchronous unless a snapshot is written: no promise, no extra turn per event.
+      return persist !== undefined && ++s.sinceSave >= every ? save(s) : s;
     },
     async onStop(_ctx, s, reason) {
+      s.busy = true;
       s.actor.stop();
       // Only a deliberate stop ends the workflow. A shutdown or an orphaned copy (its parent's
       // node was declared down, a replacement runs elsewhere) keeps the snapshot for the next incarnation.
@@ -239,12 +291,54 @@ export function fromXState<Ev = any, Input = any>(
     },
     onRestart(_ctx, s) {
       // Keep the last persisted snapshot: the next init resumes from it.
+      s.busy = true;
       s.actor.stop();
     },
   });
 }
 
+/** Split what the store holds into xstate's snapshot and the delays saved with it; refs come back working. */
+function unpack(stored: unknown, ctx: ActorContext): { snapshot: unknown; delays: unknown } {
+  if (typeof stored !== 'object' || stored === null) return { snapshot: undefined, delays: undefined };
+  const { troupe, ...snapshot } = restoreRefs(stored, resolverOf(ctx.system)) as {
+    troupe?: { delays?: unknown };
+  };
+  return { snapshot, delays: troupe?.delays };
+}
+
+/**
+ * A `reply()` can only run while the machine processes the asked event, so an ask it did not
+ * answer then will never be answered: fail it now, saying why, instead of letting it time out.
+ */
+function failUnanswered(ctx: ActorContext, name: string, before: unknown, message: unknown): void {
+  const target = (ctx as { detachReply?(): ReplyTarget | undefined }).detachReply?.();
+  if (target === undefined) return;
+  const snap = before as { status: string; value?: unknown; can?(event: unknown): boolean };
+  let handled = snap.status === 'active';
+  if (handled && typeof snap.can === 'function') {
+    try {
+      handled = snap.can(message);
+    } catch {
+      // A guard that throws here also threw in the transition: the event was seen.
+    }
+  }
+  const value = snap.value;
+  const state =
+    typeof snap.can !== 'function'
+      ? `'${snap.status}'`
+      : typeof value === 'string'
+        ? `'${value}'`
+        : describe(value);
+  const type = describe((message as { type?: unknown } | null)?.type ?? message);
+  target.fail(new UnansweredAskError(name, state, type, handled, snap.status));
+}
+
 function describe(v: unknown): string {
   if (v instanceof Error) return `${v.name}: ${v.message}`;
-  return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
 }

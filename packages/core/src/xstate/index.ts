@@ -3,13 +3,13 @@
  *
  * @packageDocumentation
  */
+export { isMachineError, isUnansweredAskError, MachineError, UnansweredAskError } from './errors.js';
 export {
   asXStateRef,
   type FromXStateOptions,
   fromXState,
   type GetSnapshot,
   getSnapshot,
-  MachineError,
   reply,
   type SnapshotUpdate,
   type SubscribeSnapshots,
