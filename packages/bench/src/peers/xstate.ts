@@ -6,10 +6,15 @@
  *   docs allow a transition actor to send to refs it was given, as an impure transition).
  * xstate processes an event synchronously inside `send` when the actor is idle, so these rounds
  * need no event loop turn at all.
+ *
+ * The same machines hosted in Troupe actors (`fromXState`) are the `xstate` suite's other side:
+ * same machine objects, same preallocated events, same Countdown.
  */
+import { type ActorRef, type ActorSystem, createActorSystem } from '@troupe/core';
+import { fromXState, InMemorySnapshotStore } from '@troupe/core/xstate';
 import { type AnyActorRef, assign, createActor, fromTransition, sendTo, setup } from 'xstate';
 import type { Contender, Fixture } from '../harness.js';
-import { type Ball, Countdown, pairOfBalls, type Tick } from './protocol.js';
+import { type Ball, Countdown, pairOfBalls, settle, type Tick } from './protocol.js';
 
 interface XBall extends Ball<AnyActorRef> {}
 
@@ -131,4 +136,66 @@ export function xstateSpawn(k: number): Contender {
       };
     },
   };
+}
+
+// ---- The same machines hosted in Troupe actors (suite `xstate`) ----------------------------------
+
+/** The flood's counter machine as a Troupe behaviour: events arrive with `tell`, through a mailbox. */
+const HostedCounter = fromXState<Tick>(counterMachine, { name: 'bench.xstate.counter' });
+/** The same, saving `getPersistedSnapshot()` to an in-memory store after every event. */
+const PersistedCounter = fromXState<Tick>(counterMachine, {
+  name: 'bench.xstate.counter-persisted',
+  persist: { store: new InMemorySnapshotStore() },
+});
+/** The ping-pong player machine as a Troupe behaviour: its `sendTo(event.from)` reaches a Troupe ref. */
+const HostedPlayer = fromXState<Ball<ActorRef>>(playerMachine, { name: 'bench.xstate.player' });
+
+/** One actor system for all rounds of a case, as a program has; each round spawns fresh machine actors. */
+function hosted(setup: (system: ActorSystem) => Promise<Fixture>): Contender {
+  let system: ActorSystem | undefined;
+  return {
+    async open() {
+      system = await createActorSystem({ name: 'bench-xstate' });
+    },
+    setup: () => setup(system!),
+    close: () => system?.shutdown(),
+  };
+}
+
+/** Events: `n` tells of one preallocated tick to a machine hosted in a local Troupe actor. */
+export function hostedFlood(n: number, persisted = false): Contender {
+  return hosted(async (system) => {
+    const counter = system.spawn(persisted ? PersistedCounter : HostedCounter);
+    await settle();
+    const countdown = new Countdown(n);
+    const tick: Tick = { type: 'tick', countdown };
+    return {
+      run() {
+        for (let i = 0; i < n; i++) counter.tell(tick);
+        return countdown.done;
+      },
+      teardown: () => system.stop(counter),
+    };
+  });
+}
+
+/** Ping-pong: two hosted player machines answer each other with `sendTo` to Troupe refs. */
+export function hostedPingPong(n: number): Contender {
+  return hosted(async (system) => {
+    const a = system.spawn(HostedPlayer);
+    const b = system.spawn(HostedPlayer);
+    await settle();
+    const rally = new Countdown(n);
+    const serve = pairOfBalls<ActorRef>(a, b, rally);
+    return {
+      run() {
+        b.tell(serve);
+        return rally.done;
+      },
+      teardown: async () => {
+        await system.stop(a);
+        await system.stop(b);
+      },
+    };
+  });
 }

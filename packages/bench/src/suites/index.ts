@@ -4,10 +4,12 @@ import { farmSuite } from './farm.js';
 import { localSuite } from './local.js';
 import { natsSuite } from './nats.js';
 import { threadsSuite } from './threads.js';
+import { xstateSuite } from './xstate.js';
 
 export const suites: Readonly<Record<string, SuiteFactory>> = {
   local: localSuite,
   threads: threadsSuite,
   nats: natsSuite,
   farm: farmSuite,
+  xstate: xstateSuite,
 };
