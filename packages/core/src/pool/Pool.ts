@@ -14,6 +14,7 @@ import {
   ActorStoppedError,
   AskTimeoutError,
   InvalidOptionsError,
+  isAskTimeoutError,
   isRuntimeLostError,
   MailboxFullError,
 } from '../errors.js';
@@ -84,21 +85,38 @@ interface Task {
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: unknown) => void;
   readonly deadline: number;
-  timer: unknown;
+  readonly timeoutMs: number;
+  /** Handed to a routee (its ask carries the remaining time); false while it waits in the queue. */
+  dispatched: boolean;
   done: boolean;
+}
+
+/** A routee and its load, for balancing. */
+class Routee {
+  inFlight = 0;
+  completed = 0;
+  /** Its runtime is down: skipped until it is started again. */
+  down = false;
+  readonly address: string;
+  constructor(readonly ref: ActorRef) {
+    this.address = ref.address;
+  }
 }
 
 /** The state a pool ref and its pool actor share (both live in the caller's runtime). @internal */
 export class PoolCore {
   routees: ActorRef[] = [];
+  private slots: Routee[] = [];
   private rr = 0;
   private ring: HashRing | undefined;
   private readonly queue = new RingBuffer<Task>(16);
-  private inFlight = new Map<string, number>();
-  /** Routees whose runtime is down; skipped until they are started again. */
-  private readonly down = new Set<string>();
-  private readonly completed = new Map<string, number>();
+  /** Asks answered by routees that are no longer in the pool (kept for `stats().completed`). */
+  private readonly retired = new Map<string, number>();
   private stopped = false;
+  /** One timer for the asks waiting in the queue (dispatched asks time out through the routee's ask). */
+  private queueTimer: unknown = undefined;
+  private queueTimerAt = Number.POSITIVE_INFINITY;
+  private readonly sweep = () => this.expireQueued();
 
   constructor(
     readonly routing: Routing,
@@ -109,38 +127,48 @@ export class PoolCore {
   ) {}
 
   setRoutees(refs: ActorRef[]): void {
+    const old = new Map(this.slots.map((r) => [r.address, r]));
+    this.slots = refs.map((ref) => {
+      const kept = old.get(ref.address);
+      old.delete(ref.address);
+      return kept?.ref === ref ? kept : new Routee(ref);
+    });
+    for (const gone of old.values()) {
+      if (gone.completed > 0)
+        this.retired.set(gone.address, (this.retired.get(gone.address) ?? 0) + gone.completed);
+    }
     this.routees = refs;
-    const live = new Map<string, number>();
-    for (const r of refs) live.set(r.address, this.inFlight.get(r.address) ?? 0);
-    this.inFlight = live;
-    for (const a of this.down) if (!live.has(a)) this.down.delete(a);
     if (this.routing === 'consistent-hash') (this.ring ??= new HashRing()).set(refs.map((r) => r.address));
     this.pump();
   }
 
   /** A routee's runtime was lost: route around it until it is started again. */
   markDown(address: string): void {
-    this.down.add(address);
+    const r = this.slots.find((x) => x.address === address);
+    if (r !== undefined) r.down = true;
   }
 
   /** A routee (re)started: route to it again. */
   markUp(address: string): void {
-    if (this.down.delete(address)) this.pump();
+    const r = this.slots.find((x) => x.address === address);
+    if (r === undefined || !r.down) return;
+    r.down = false;
+    this.pump();
   }
 
   private pick(message: unknown): ActorRef | undefined {
-    const rs = this.routees;
+    const rs = this.slots;
     if (rs.length === 0) return undefined;
     if (this.routing === 'consistent-hash') {
-      // Keys keep their routee: a message for a routee being restarted waits in its mailbox link.
+      // Keys keep their routee: a message for a routee being restarted waits in its link.
       const key = this.options.hashKey!(message);
-      return rs[this.ring!.lookup(String(key))];
+      return rs[this.ring!.lookup(String(key))]!.ref;
     }
     for (let tries = rs.length; tries > 0; tries--) {
       const r = rs[this.rr++ % rs.length]!;
-      if (this.down.size === 0 || !this.down.has(r.address)) return r;
+      if (!r.down) return r.ref;
     }
-    return rs[this.rr++ % rs.length]; // all down: the message waits for a replacement (or is a dead letter)
+    return rs[this.rr++ % rs.length]!.ref; // all down: the message waits for a replacement (or is a dead letter)
   }
 
   tell(message: unknown, options?: TellOptions): void {
@@ -182,33 +210,29 @@ export class PoolCore {
         resolve,
         reject,
         deadline: this.clock.now() + timeoutMs,
-        timer: undefined,
+        timeoutMs,
+        dispatched: false,
         done: false,
       };
-      task.timer = this.clock.setTimeout(() => {
-        if (task.done) return;
-        task.done = true;
-        reject(new AskTimeoutError(this.address(), summarize(message), timeoutMs));
-      }, timeoutMs);
       this.queue.push(task);
       this.pump();
+      if (!task.dispatched) this.armQueueTimer(task.deadline);
     });
   }
 
   /** Hand queued asks to routees with credit left. */
   private pump(): void {
     const credit = this.options.credit ?? 2;
+    const rs = this.slots;
     while (!this.queue.isEmpty()) {
-      let best: ActorRef | undefined;
+      let best: Routee | undefined;
       let bestLoad = credit;
-      for (const r of this.routees) {
-        if (this.down.size > 0 && this.down.has(r.address)) continue;
-        const load = this.inFlight.get(r.address) ?? 0;
-        if (load < bestLoad) {
-          best = r;
-          bestLoad = load;
-          if (load === 0) break;
-        }
+      for (let i = 0; i < rs.length; i++) {
+        const r = rs[i]!;
+        if (r.down || r.inFlight >= bestLoad) continue;
+        best = r;
+        bestLoad = r.inFlight;
+        if (bestLoad === 0) break;
       }
       if (best === undefined) return;
       const task = this.queue.shift()!;
@@ -217,46 +241,82 @@ export class PoolCore {
     }
   }
 
-  private dispatch(routee: ActorRef, task: Task): void {
-    const address = routee.address;
-    this.inFlight.set(address, (this.inFlight.get(address) ?? 0) + 1);
-    const remaining = Math.max(1, task.deadline - this.clock.now());
+  private dispatch(routee: Routee, task: Task): void {
+    const remaining = task.deadline - this.clock.now();
+    if (remaining <= 0) {
+      this.settle(task, () => task.reject(this.timeoutError(task)));
+      return;
+    }
+    task.dispatched = true;
+    routee.inFlight++;
     const opts: AskOptions = task.transfer
       ? { timeoutMs: remaining, transfer: task.transfer }
       : { timeoutMs: remaining };
-    routee.ask(task.message, opts).then(
+    routee.ref.ask(task.message, opts).then(
       (v) => {
-        this.finish(address, true);
+        routee.inFlight--;
+        routee.completed++;
         this.settle(task, () => task.resolve(v));
+        this.pump();
       },
       (e) => {
-        this.finish(address, false);
+        routee.inFlight--;
         if (!task.done && this.options.redispatchOnLost && isRuntimeLostError(e)) {
+          task.dispatched = false;
           this.queue.unshift(task); // first in line: it has waited longest (and is often the largest)
           this.pump();
+          if (!task.dispatched) this.armQueueTimer(task.deadline);
           return;
         }
-        this.settle(task, () => task.reject(e));
+        // The routee's ask timed out at the pool's deadline: report it as the pool's timeout.
+        this.settle(task, () => task.reject(isAskTimeoutError(e) ? this.timeoutError(task) : e));
+        this.pump();
       },
     );
   }
 
-  private finish(address: string, ok: boolean): void {
-    const n = this.inFlight.get(address);
-    if (n !== undefined) this.inFlight.set(address, n - 1);
-    if (ok) this.completed.set(address, (this.completed.get(address) ?? 0) + 1);
-    this.pump();
+  private timeoutError(task: Task): AskTimeoutError {
+    return new AskTimeoutError(this.address(), summarize(task.message), task.timeoutMs);
+  }
+
+  private armQueueTimer(deadline: number): void {
+    if (deadline >= this.queueTimerAt) return;
+    if (this.queueTimer !== undefined) this.clock.clearTimeout(this.queueTimer);
+    this.queueTimerAt = deadline;
+    this.queueTimer = this.clock.setTimeout(this.sweep, Math.max(0, deadline - this.clock.now()));
+  }
+
+  /** Time out the queued asks whose deadline has passed; arm the timer for the next one. */
+  private expireQueued(): void {
+    this.queueTimer = undefined;
+    this.queueTimerAt = Number.POSITIVE_INFINITY;
+    const now = this.clock.now();
+    const waiting: Task[] = [];
+    while (!this.queue.isEmpty()) {
+      const t = this.queue.shift()!;
+      if (t.done) continue;
+      if (t.deadline <= now) this.settle(t, () => t.reject(this.timeoutError(t)));
+      else waiting.push(t);
+    }
+    let next = Number.POSITIVE_INFINITY;
+    for (const t of waiting) {
+      this.queue.push(t);
+      if (t.deadline < next) next = t.deadline;
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.armQueueTimer(next);
   }
 
   private settle(task: Task, fn: () => void): void {
     if (task.done) return;
     task.done = true;
-    this.clock.clearTimeout(task.timer);
     fn();
   }
 
   close(): void {
     this.stopped = true;
+    if (this.queueTimer !== undefined) this.clock.clearTimeout(this.queueTimer);
+    this.queueTimer = undefined;
+    this.queueTimerAt = Number.POSITIVE_INFINITY;
     while (!this.queue.isEmpty()) {
       const t = this.queue.shift()!;
       this.settle(t, () => t.reject(new ActorStoppedError(this.address(), 'the pool stopped')));
@@ -265,13 +325,21 @@ export class PoolCore {
 
   stats(): PoolStats {
     let inFlight = 0;
-    for (const n of this.inFlight.values()) inFlight += n;
-    return {
-      routees: this.routees.length,
-      queued: this.queue.length,
-      inFlight,
-      completed: Object.fromEntries(this.completed),
-    };
+    let queued = 0;
+    for (const r of this.slots) inFlight += r.inFlight;
+    // Asks that timed out in the queue stay there, marked done, until the pump passes them.
+    if (this.queueTimer !== undefined || !this.queue.isEmpty()) {
+      const all: Task[] = [];
+      while (!this.queue.isEmpty()) all.push(this.queue.shift()!);
+      for (const t of all) {
+        this.queue.push(t);
+        if (!t.done) queued++;
+      }
+    }
+    const completed: Record<string, number> = Object.fromEntries(this.retired);
+    for (const r of this.slots)
+      if (r.completed > 0) completed[r.address] = (completed[r.address] ?? 0) + r.completed;
+    return { routees: this.slots.length, queued, inFlight, completed };
   }
 
   private noRoutees(): Error {
