@@ -90,7 +90,7 @@ class NatsTransport implements Transport {
         ...connection,
       });
     } catch (e) {
-      throw describeConnectError(e, connection.servers);
+      throw describeConnectError(e, connection);
     }
     const nc = this.nc;
     this.maxPayload = nc.info?.max_payload ?? this.maxPayload;
@@ -208,7 +208,10 @@ class NatsTransport implements Transport {
   }
 }
 
-function describeConnectError(e: unknown, servers: ConnectionOptions['servers']): NatsConnectionError {
+function describeConnectError(
+  e: unknown,
+  { servers, tls: tlsOptions }: Partial<ConnectionOptions>,
+): NatsConnectionError {
   const where = Array.isArray(servers) ? servers.join(', ') : (servers ?? '127.0.0.1:4222');
   const err = e as Error;
   if (err instanceof natsErrors.AuthorizationError || /authoriz|authentica/i.test(err?.message ?? '')) {
@@ -217,8 +220,58 @@ function describeConnectError(e: unknown, servers: ConnectionOptions['servers'])
       { cause: e },
     );
   }
+  const tls = describeTlsError(err);
+  if (tls !== undefined)
+    return new NatsConnectionError(`TLS with NATS at ${where} failed: ${tls}`, { cause: e });
+  const code = (err as { code?: unknown })?.code;
+  if (tlsOptions && (err?.name === 'TimeoutError' || code === 'ECONNRESET' || code === 'EPIPE')) {
+    // With TLS 1.3 a server that verifies client certificates rejects one only after the handshake
+    // has completed for the client; with reconnects on, the NATS client then waits for `timeout`.
+    return new NatsConnectionError(
+      `could not connect to NATS at ${where} over TLS: ${err.message}; a server that verifies client certificates (verify: true) drops a node without one it accepts after the TLS handshake, and the NATS client reports that only when its connect timeout (option timeout, 20 s by default) runs out: give the node a certificate from the server's CA as nats({ tls: { certFile, keyFile } }) (troupe node: --nats-options '{"tls":{"certFile":…,"keyFile":…}}'), or check that the server is reachable`,
+      { cause: e },
+    );
+  }
   return new NatsConnectionError(
     `could not connect to NATS at ${where}: ${err?.message ?? e}; is nats-server running there, and is the address right?`,
     { cause: e },
   );
+}
+
+/** OpenSSL's codes for a server certificate this node does not trust. */
+const UNTRUSTED_CERT = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** What went wrong with TLS and what to do, or undefined if `e` is not a TLS failure. */
+function describeTlsError(e: unknown): string | undefined {
+  for (let err = e, depth = 0; err instanceof Error && depth < 4; err = err.cause, depth++) {
+    const { code: c } = err as { code?: unknown };
+    const code = typeof c === 'string' ? c : '';
+    const message = err.message.split('\n')[0]!;
+    if (/does not support 'tls'|tls.*is not available/i.test(message)) {
+      return `${message}; turn TLS on at the server, or give this node no tls option (troupe node: no --tls-ca)`;
+    }
+    if (UNTRUSTED_CERT.has(code)) {
+      return `${message} (${code}): this node does not trust the server's certificate; give the CA that signed it as nats({ tls: { caFile } }) (troupe node: --tls-ca FILE)`;
+    }
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+      return `${message}; connect with a host name that the server's certificate names (with an IP address in the URL, the NATS client checks the certificate against the name localhost)`;
+    }
+    if (
+      /^ERR_SSL_.*ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/.test(code)
+    ) {
+      return `the server refused this node's client certificate, or got none (${code}); give one it trusts as nats({ tls: { certFile, keyFile } }) (troupe node: --nats-options '{"tls":{"certFile":…,"keyFile":…}}')`;
+    }
+    if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) return `${message} (${code})`;
+  }
+  return undefined;
 }

@@ -23,9 +23,11 @@ const USAGE = `Usage: troupe node --nats URL[,URL...] --system NAME --catalog FI
   --user U --pass P    NATS user and password (or TROUPE_NATS_USER / TROUPE_NATS_PASS)
   --token T            NATS token (or TROUPE_NATS_TOKEN)
   --creds FILE         NATS credentials file (JWT + nkey seed)
+  --nkey FILE          NATS nkey: a file holding the user's seed (SU...)
   --codec msgpack|json wire encoding (default msgpack)
   --tls-ca FILE        CA certificate to verify the server (enables TLS)
-  --nats-options JSON  more NATS connection options, e.g. '{"pingInterval":5000}'
+  --nats-options JSON  more NATS connection options, e.g. '{"pingInterval":5000}' or
+                       '{"tls":{"caFile":"ca.pem","certFile":"node.pem","keyFile":"node-key.pem"}}'
   --heartbeat-ms MS    how often this node heartbeats (default 500)
   --down-after-ms MS   declare a silent node down after this long (default 2000)
   -h, --help           this text`;
@@ -52,6 +54,7 @@ const { values } = (() => {
         pass: { type: 'string' },
         token: { type: 'string' },
         creds: { type: 'string' },
+        nkey: { type: 'string' },
         codec: { type: 'string', default: 'msgpack' },
         'tls-ca': { type: 'string' },
         'heartbeat-ms': { type: 'string' },
@@ -90,11 +93,30 @@ if (values['nats-options'] !== undefined) {
 const user = values.user ?? process.env.TROUPE_NATS_USER;
 const pass = values.pass ?? process.env.TROUPE_NATS_PASS;
 const token = values.token ?? process.env.TROUPE_NATS_TOKEN;
+if (values.creds !== undefined && values.nkey !== undefined) fail('give --creds or --nkey, not both');
+function readSecret(option: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    return fail(`${option}: cannot read ${file}: ${(e as Error).message}`);
+  }
+}
 let authenticator: import('@nats-io/nats-core').Authenticator | undefined;
 if (values.creds !== undefined) {
   const { credsAuthenticator } = await import('@nats-io/nats-core');
-  authenticator = credsAuthenticator(readFileSync(values.creds));
+  authenticator = credsAuthenticator(readSecret('--creds', values.creds));
 }
+if (values.nkey !== undefined) {
+  const { nkeyAuthenticator } = await import('@nats-io/nats-core');
+  const seed = readSecret('--nkey', values.nkey).toString('utf8').trim();
+  if (!/^SU[A-Z2-7]+$/.test(seed)) fail(`--nkey: ${values.nkey} does not hold a user nkey seed (SU...)`);
+  authenticator = nkeyAuthenticator(new TextEncoder().encode(seed));
+}
+// --tls-ca adds to a `tls` object given in --nats-options (client certificate, …) instead of replacing it.
+const tls =
+  values['tls-ca'] === undefined
+    ? undefined
+    : { ...(natsOptions.tls as Record<string, unknown> | undefined), caFile: values['tls-ca'] };
 
 try {
   const system = await createActorSystem({
@@ -113,7 +135,7 @@ try {
         ...(pass === undefined ? {} : { pass }),
         ...(token === undefined ? {} : { token }),
         ...(authenticator === undefined ? {} : { authenticator }),
-        ...(values['tls-ca'] === undefined ? {} : { tls: { caFile: values['tls-ca'] } }),
+        ...(tls === undefined ? {} : { tls }),
       }),
     ],
   });

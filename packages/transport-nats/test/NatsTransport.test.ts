@@ -14,7 +14,7 @@ import {
 import { createProbe } from '@troupe/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { awaitNodes, isNatsConnectionError, type NatsTransportOptions, nats } from '../src/index.js';
-import { type NatsServer, type NodeProcess, startNatsServer, startNode } from './natsServer.js';
+import { type NatsServer, startNatsServer, startNode, type TroupeNodeProcess } from '../src/testing.js';
 
 const catalog = new URL('./fixtures/catalog.mjs', import.meta.url).pathname;
 const echoOnly = new URL('./fixtures/echoOnly.mjs', import.meta.url).pathname;
@@ -29,7 +29,7 @@ interface Where {
 
 let server: NatsServer;
 const systems: ActorSystem[] = [];
-const nodes: NodeProcess[] = [];
+const nodes: TroupeNodeProcess[] = [];
 
 beforeAll(async () => {
   server = await startNatsServer();
@@ -52,13 +52,13 @@ async function system(name: string, opts: NatsTransportOptions = {}, url = serve
   return s;
 }
 
-async function node(name: string, threads = 0, cat = catalog, url = server.url): Promise<NodeProcess> {
+async function node(name: string, threads = 0, cat = catalog, url = server.url): Promise<TroupeNodeProcess> {
   const n = await startNode({
-    url,
+    nats: url,
     system: name,
     catalog: cat,
     threads,
-    extra: [],
+    args: [],
     env: { TROUPE_TEST_FAST: '1' },
   });
   nodes.push(n);
@@ -241,7 +241,7 @@ describe('the network', () => {
   });
 
   it('survives losing one server of a 3-server cluster', async () => {
-    const { freePort } = await import('./natsServer.js');
+    const { freePort } = await import('../src/testing.js');
     const cp = [await freePort(), await freePort(), await freePort()];
     const routes = cp.map((p) => `nats://127.0.0.1:${p}`).join(',');
     const servers: NatsServer[] = [];
@@ -341,7 +341,7 @@ describe('the network', () => {
       expect(err.message).toMatch(/over the limit of 4096 bytes/);
       expect(await r.ask({ type: 'echo', value: 'small' })).toBe('small');
     } finally {
-      await small.kill();
+      await small.stop();
     }
   });
 
@@ -424,20 +424,18 @@ describe('security', () => {
 
 describe('xstate machines across nodes', () => {
   it('resumes a machine from its NATS KV snapshot on another node after its node was SIGKILLed', async () => {
-    const js = await startNatsServer({
-      args: ['-js', '-sd', (await import('node:fs')).mkdtempSync('/tmp/js-')],
-    });
+    const js = await startNatsServer({ args: ['-js'], storeDir: true });
     process.env.TROUPE_TEST_KV = js.url;
     const machineCatalog = new URL('./fixtures/machineCatalog.mjs', import.meta.url).pathname;
     try {
       const b = await startNode({
-        url: js.url,
+        nats: js.url,
         system: 'kv',
         catalog: machineCatalog,
         env: { TROUPE_TEST_KV: js.url },
       });
       const c = await startNode({
-        url: js.url,
+        nats: js.url,
         system: 'kv',
         catalog: machineCatalog,
         env: { TROUPE_TEST_KV: js.url },
@@ -472,14 +470,14 @@ describe('xstate machines across nodes', () => {
         .toBe(3);
       expect(await a.lookup<any, number>(moved)!.ask({ type: 'WHERE' })).toBe(other.proc.pid);
     } finally {
-      await js.kill();
+      await js.stop();
     }
   });
 });
 
 describe('a node cut off from its server', () => {
   it('learns it was declared down when it returns, and stops the actors that run elsewhere now', async () => {
-    const { freePort } = await import('./natsServer.js');
+    const { freePort } = await import('../src/testing.js');
     const cp = [await freePort(), await freePort()];
     const routes = cp.map((p) => `nats://127.0.0.1:${p}`).join(',');
     const s1 = await startNatsServer({
@@ -493,12 +491,12 @@ describe('a node cut off from its server', () => {
       // B knows only server 2: when server 2 dies, B is disconnected (and suspends judgement),
       // while A and C, on server 1, see B fall silent.
       const b = await startNode({
-        url: s2.url,
+        nats: s2.url,
         system: 'cut',
         catalog,
-        extra: [...timing, '--nats-options', '{"ignoreClusterUpdates":true}'],
+        args: [...timing, '--nats-options', '{"ignoreClusterUpdates":true}'],
       });
-      const c = await startNode({ url: s1.url, system: 'cut', catalog, extra: timing });
+      const c = await startNode({ nats: s1.url, system: 'cut', catalog, args: timing });
       nodes.push(b, c);
       const a = await system('cut', { servers: s1.url, heartbeatMs: 200, downAfterMs: 1000 }, s1.url);
       await awaitNodes(a, 3, 10_000);

@@ -13,7 +13,13 @@ import {
 } from '@troupe/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { awaitNodes, nats } from '../../src/index.js';
-import { freePort, type NatsServer, type NodeProcess, startNatsServer, startNode } from '../natsServer.js';
+import {
+  freePort,
+  type NatsServer,
+  startNatsServer,
+  startNode,
+  type TroupeNodeProcess,
+} from '../../src/testing.js';
 
 const catalog = new URL('../fixtures/catalog.mjs', import.meta.url).pathname;
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -45,9 +51,12 @@ async function traffic(
   return { acked, attempts };
 }
 
-async function twoNodes(url: string | string[], system: string): Promise<{ a: ActorSystem; b: NodeProcess }> {
+async function twoNodes(
+  url: string | string[],
+  system: string,
+): Promise<{ a: ActorSystem; b: TroupeNodeProcess }> {
   const urls = Array.isArray(url) ? url : [url];
-  const b = await startNode({ url: urls.join(','), system, catalog });
+  const b = await startNode({ nats: urls.join(','), system, catalog });
   cleanup.push(() => b.kill());
   const a = await createActorSystem({
     name: system,

@@ -8,7 +8,7 @@ import { type ActorSystem, createActorSystem, defineActor } from '@troupe/core';
 import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nats } from '../../src/index.js';
-import { type NatsServer, startNatsServer } from '../natsServer.js';
+import { type NatsServer, startNatsServer } from '../../src/testing.js';
 
 /** A small seeded PRNG (mulberry32), so a failing run can be reproduced. */
 function rng(seed: number): () => number {

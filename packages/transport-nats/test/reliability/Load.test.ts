@@ -5,11 +5,11 @@
 import { type ActorSystem, createActorSystem, type RejectedEvent } from '@troupe/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitNodes, nats } from '../../src/index.js';
-import { type NatsServer, type NodeProcess, startNatsServer, startNode } from '../natsServer.js';
+import { type NatsServer, startNatsServer, startNode, type TroupeNodeProcess } from '../../src/testing.js';
 
 const catalog = new URL('../fixtures/catalog.mjs', import.meta.url).pathname;
 let server: NatsServer;
-const nodes: NodeProcess[] = [];
+const nodes: TroupeNodeProcess[] = [];
 const systems: ActorSystem[] = [];
 
 beforeAll(async () => {
@@ -23,7 +23,7 @@ afterAll(async () => {
 
 describe('load', () => {
   it('1M tells into a bounded reject mailbox on another node: bounded memory, every rejection reported, none lost', async () => {
-    const b = await startNode({ url: server.url, system: 'flood', catalog, extra: ['--nats-options', '{}'] });
+    const b = await startNode({ nats: server.url, system: 'flood', catalog, args: ['--nats-options', '{}'] });
     nodes.push(b);
     const a = await createActorSystem({
       name: 'flood',
@@ -65,8 +65,8 @@ describe('load', () => {
   }, 120_000);
 
   it('100k actors spread over threads and two nodes, each asked once: all answer', async () => {
-    const b = await startNode({ url: server.url, system: 'many', catalog, threads: 1 });
-    const c = await startNode({ url: server.url, system: 'many', catalog, threads: 1 });
+    const b = await startNode({ nats: server.url, system: 'many', catalog, threads: 1 });
+    const c = await startNode({ nats: server.url, system: 'many', catalog, threads: 1 });
     nodes.push(b, c);
     const a = await createActorSystem({
       name: 'many',

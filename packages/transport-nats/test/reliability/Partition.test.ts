@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { type ActorSystem, createActorSystem, isNodeLostError } from '@troupe/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitNodes, nats } from '../../src/index.js';
-import { type NatsServer, type NodeProcess, startNatsServer, startNode } from '../natsServer.js';
+import { type NatsServer, startNatsServer, startNode, type TroupeNodeProcess } from '../../src/testing.js';
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' }).toString();
 function canUseNetns(): boolean {
@@ -31,7 +31,7 @@ const nsIp = `10.231.${suffix}.2`;
 // Root is needed to make namespaces: CI runs as root on this kind of machine.
 describe.runIf(canUseNetns())('a network partition (network namespace + veth)', () => {
   let server: NatsServer;
-  const nodes: NodeProcess[] = [];
+  const nodes: TroupeNodeProcess[] = [];
   let a: ActorSystem | undefined;
 
   beforeAll(async () => {
@@ -61,8 +61,8 @@ describe.runIf(canUseNetns())('a network partition (network namespace + veth)', 
   it('declares the isolated node down, restarts its actor elsewhere, and leaves no duplicate when the link returns', async () => {
     const url = `nats://${hostIp}:${server.port}`;
     const timing = ['--heartbeat-ms', '200', '--down-after-ms', '1000'];
-    const isolated = await startNode({ url, system: 'part', catalog, netns: ns, extra: timing });
-    const healthy = await startNode({ url, system: 'part', catalog, extra: timing });
+    const isolated = await startNode({ nats: url, system: 'part', catalog, netns: ns, args: timing });
+    const healthy = await startNode({ nats: url, system: 'part', catalog, args: timing });
     nodes.push(isolated, healthy);
     a = await createActorSystem({
       name: 'part',
