@@ -142,6 +142,24 @@ describe('pools', () => {
     await busy.catch(() => undefined);
   });
 
+  it('drops its last routee when it stops for good, then stops; a tell after that is a dead letter', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    const Quitter = defineActor<'quit' | 'hi', undefined>({
+      name: 'quitter',
+      receive: (ctx, _s, m) => (m === 'quit' ? ctx.stop(ctx.self) : undefined),
+    });
+    const pool = system.spawnPool(Quitter, undefined, { size: 2, name: 'q' });
+    const dead: unknown[] = [];
+    system.events.on('dead-letter', (e) => dead.push(e.message));
+    pool.routees[0]!.tell('quit');
+    await waitFor(() => pool.routees.length === 1);
+    pool.routees[0]!.tell('quit');
+    await waitFor(() => pool.routees.length === 0 && system!.lookup('q') === undefined);
+    expect(() => pool.tell('hi')).not.toThrow();
+    expect(dead).toContain('hi');
+    await expect(pool.ask('hi')).rejects.toSatisfy(isActorStoppedError);
+  });
+
   it('checks its options', async () => {
     system = await createActorSystem({ name: 'pool' });
     const s = system;

@@ -16,7 +16,7 @@ import {
   type Terminated,
 } from '../src/index.js';
 import { createProbe } from '../src/testing/index.js';
-import type { EchoMsg, Where } from './fixtures/threadCatalog.js';
+import { type EchoMsg, STOP_REASONS, type Where } from './fixtures/threadCatalog.js';
 import { waitFor } from './helpers.js';
 
 const catalog = new URL('./fixtures/threadCatalog.ts', import.meta.url).href;
@@ -55,7 +55,9 @@ describe('placement', () => {
     a.tell({ type: 'inc' });
     a.tell({ type: 'inc' });
     expect(await a.ask({ type: 'count' })).toBe(2);
-    expect(system.lookup('a')).toBeUndefined(); // lives on the thread, not in the main registry
+    // Found by name like any top-level actor, wherever it runs.
+    expect(system.lookup('a')?.address).toBe(a.address);
+    expect(await system.lookup<EchoMsg>('a')!.ask({ type: 'count' })).toBe(2);
     expect(await system.lookup<EchoMsg>(a.address)!.ask({ type: 'count' })).toBe(2);
   });
 
@@ -205,6 +207,31 @@ describe('supervision across the boundary', () => {
     await system.stop(sup);
     const err = await kid.ask({ type: 'where' }, { timeoutMs: 2000 }).catch((e: Error) => e);
     expect((err as Error).name).toBe('ActorStoppedError');
+  });
+});
+
+describe('stop reasons across the boundary', () => {
+  it("a thread child's onStop hears why: stopped by its parent, failed, or the shutdown", async () => {
+    const { system } = await withThreads(1, { supervision: { decider: () => 'stop' } });
+    const shared = new SharedArrayBuffer(3 * 4);
+    const codes = new Int32Array(shared);
+    const reasonAt = (slot: number) => STOP_REASONS[Atomics.load(codes, slot) - 1];
+    const spawn = (slot: number) =>
+      system.spawn<'boom' | 'ping', unknown, unknown, string>(
+        'test.stop-recorder',
+        { shared, slot },
+        { placement: { thread: 0 } },
+      );
+    const stopped = spawn(0);
+    const failed = spawn(1);
+    spawn(2);
+    for (const r of [stopped, failed]) expect(await r.ask('ping')).toBe('pong');
+    await system.stop(stopped);
+    await waitFor(() => reasonAt(0) !== undefined);
+    failed.tell('boom'); // the guardian's decider says stop
+    await waitFor(() => reasonAt(1) !== undefined);
+    await system.shutdown();
+    expect([reasonAt(0), reasonAt(1), reasonAt(2)]).toEqual(['stopped', 'failed', 'shutdown']);
   });
 });
 

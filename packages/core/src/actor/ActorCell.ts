@@ -197,7 +197,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
     }
     if (target === this) return;
     if (target.status === Status.Stopped) {
-      this.enqueue(message ?? target.terminatedMessage(target.stopReason), undefined);
+      this.enqueue(message ?? target.terminatedMessage(target.stopReason), undefined, true);
       return;
     }
     target.addWatcher(this, message);
@@ -310,6 +310,12 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
     if (this.childCells?.get(child.name) !== child) return;
     this.childCells.delete(child.name);
     this.childListener?.(child, 'removed');
+    // A proxy for a child elsewhere: whoever waits for it to stop learns it now.
+    if (!(child instanceof ActorCell) && child.terminationWaiters != null) {
+      const waiters = child.terminationWaiters;
+      child.terminationWaiters = null;
+      for (const w of waiters) w();
+    }
   }
 
   // ---- Message intake -----------------------------------------------------------------------

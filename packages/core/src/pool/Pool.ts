@@ -26,7 +26,7 @@ import { HashRing, type Routing } from './routing.js';
 
 /** Options of `system.spawnPool`. */
 export interface PoolOptions<Msg = any> {
-  /** Number of routees. Default: the number of worker threads for `placement: 'thread'`, else the number of cores. */
+  /** Number of routees. Default: the number of worker threads for `placement: 'thread'`, 1 for a single thread or node (`{ thread: i }`, `{ node }`), else the number of cores. */
   readonly size?: number;
   /** How messages are spread. Default `round-robin`. */
   readonly routing?: Routing;
@@ -124,6 +124,7 @@ export class PoolCore {
     private readonly askTimeoutMs: number,
     private readonly address: () => string,
     private readonly options: PoolOptions,
+    private readonly deadLetter: (message: unknown) => void = () => undefined,
   ) {}
 
   setRoutees(refs: ActorRef[]): void {
@@ -182,8 +183,9 @@ export class PoolCore {
       return;
     }
     const r = this.pick(message);
-    if (r === undefined) throw this.noRoutees();
-    r.tell(message, options);
+    // A tell never throws (ADR 0003): with no routees left the message is a dead letter.
+    if (r === undefined) this.deadLetter(message);
+    else r.tell(message, options);
   }
 
   ask(message: unknown, options?: AskOptions): Promise<unknown> {
@@ -491,7 +493,10 @@ export function spawnPool(
   }
   const sys = parent.system;
   let actor: ActorRef | undefined;
-  const core = new PoolCore(routing, sys.clock, sys.askTimeoutMs, () => actor?.address ?? 'pool', options);
+  const address = () => actor?.address ?? 'pool';
+  const core = new PoolCore(routing, sys.clock, sys.askTimeoutMs, address, options, (m) =>
+    sys.deadLetter(address(), m, 'stopped'),
+  );
   const poolArgs: PoolArgs = {
     core,
     routee,

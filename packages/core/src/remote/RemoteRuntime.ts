@@ -30,7 +30,7 @@ import type { RestartType } from '../supervision/types.js';
 import type { SystemInternals } from '../system/internals.js';
 import { RefEncoder, reviveRefs } from './codec.js';
 import { Link, type Port } from './Link.js';
-import { type Control, RECORD_SIZE, Rec, type SpawnSpec } from './protocol.js';
+import { type Control, RECORD_SIZE, Rec, type SpawnSpec, wireReason } from './protocol.js';
 import { RemoteChild, RemoteParent, RemoteWatcher } from './proxies.js';
 import { RemoteActorRef } from './RemoteActorRef.js';
 
@@ -414,7 +414,15 @@ export class RemoteRuntime {
         if (c.d === 'resume') cell.sendSystem({ k: Sys.Resume });
         else if (c.d === 'restart')
           cell.sendSystem({ k: Sys.Restart, error: c.error ? reviveError(c.error) : undefined });
-        else cell.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false });
+        else {
+          const reason = wireReason(c.reason);
+          // A parent elsewhere cannot lose its runtime on the child's behalf: those reasons are not directives.
+          cell.sendSystem({
+            k: Sys.Stop,
+            reason: reason === 'thread-lost' || reason === 'node-lost' ? 'stopped' : reason,
+            self: false,
+          });
+        }
         return;
       }
       case 'failed':
@@ -428,7 +436,12 @@ export class RemoteRuntime {
         if (c.c === 'failed') parent.sendSystem({ k: Sys.Failed, child, error: reviveError(c.error) });
         else {
           this.untrack(this.childrenByNode, from, child);
-          parent.sendSystem({ k: Sys.ChildTerminated, child, reason: c.reason, self: c.self });
+          parent.sendSystem({
+            k: Sys.ChildTerminated,
+            child,
+            reason: wireReason(c.reason),
+            self: c.self === true,
+          });
         }
         return;
       }
@@ -450,7 +463,7 @@ export class RemoteRuntime {
         return;
       }
       case 'terminated':
-        this.deliverTerminated(c.target, c.watcher, c.reason);
+        this.deliverTerminated(c.target, c.watcher, wireReason(c.reason));
         return;
       case 'rejected':
         if (typeof c.target !== 'string' || !Number.isInteger(c.count) || c.count < 1) {
@@ -546,7 +559,12 @@ export class RemoteRuntime {
       if (w !== undefined && cell.path !== w.path) continue;
       watchers.delete(cell);
       cell.remoteWatching?.delete(target);
-      cell.enqueue(custom ?? { type: 'troupe.terminated', actor: this.resolve(target), reason }, undefined);
+      // Death-watch notifications are not dropped by a full bounded mailbox (as for local watches).
+      cell.enqueue(
+        custom ?? { type: 'troupe.terminated', actor: this.resolve(target), reason },
+        undefined,
+        true,
+      );
     }
     if (watchers.size === 0) this.remoteWatches.delete(target);
   }

@@ -60,6 +60,8 @@ export type Control =
       readonly path: string;
       readonly d: 'resume' | 'restart' | 'stop';
       readonly error?: SerializedError;
+      /** With `stop`: why (`stopped`, `failed`, `shutdown`, `orphaned`); absent means `stopped`. */
+      readonly reason?: TerminationReason;
     }
   | { readonly c: 'failed'; readonly parent: string; readonly child: string; readonly error: SerializedError }
   | {
@@ -86,3 +88,17 @@ export type Control =
   | { readonly c: 'shutdown' }
   /** Tells from the receiver of this control were refused by a full mailbox (`count` of them). */
   | { readonly c: 'rejected'; readonly target: string; readonly count: number };
+
+const REASONS: ReadonlySet<string> = new Set<TerminationReason>([
+  'stopped',
+  'failed',
+  'shutdown',
+  'orphaned',
+  'thread-lost',
+  'node-lost',
+]);
+
+/** A termination reason read off the wire: one of the known ones, else `stopped` (never trusted blindly). */
+export function wireReason(r: unknown): TerminationReason {
+  return typeof r === 'string' && REASONS.has(r) ? (r as TerminationReason) : 'stopped';
+}

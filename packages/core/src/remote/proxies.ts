@@ -21,6 +21,8 @@ export class RemoteChild implements ChildHandle {
   restartTimer: unknown = undefined;
   /** Its runtime died: directives can no longer reach it. */
   lost = false;
+  /** Internal callbacks run once its parent has heard that it terminated for good (used by `system.stop`). */
+  terminationWaiters: (() => void)[] | null = null;
 
   constructor(
     private readonly runtime: RemoteRuntime,
@@ -80,7 +82,13 @@ export class RemoteChild implements ChildHandle {
       case Sys.Stop:
         if (this.lost)
           this.parent.sendSystem({ k: Sys.ChildTerminated, child: this, reason: m.reason, self: false });
-        else this.runtime.sendControl(this.node, { c: 'directive', path: this.spec.path, d: 'stop' });
+        else
+          this.runtime.sendControl(this.node, {
+            c: 'directive',
+            path: this.spec.path,
+            d: 'stop',
+            ...(m.reason === 'stopped' ? {} : { reason: m.reason }),
+          });
         return;
       default:
         return;

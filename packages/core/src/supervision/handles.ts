@@ -44,6 +44,8 @@ export interface ChildHandle {
   sendSystem(m: SystemMessage): void;
   /** Start a fresh incarnation with the same name and arguments (OTP restart of a permanent child that stopped). */
   respawn(): ChildHandle;
+  /** Callbacks run once the child has terminated for good. */
+  terminationWaiters: (() => void)[] | null;
 }
 
 /** A child's supervisor, local or in another runtime. */

@@ -15,6 +15,7 @@ import { Catalog } from '../catalog/Catalog.js';
 import { Dispatcher } from '../dispatch/Dispatcher.js';
 import { InvalidOptionsError, SystemShutdownError, serializeError } from '../errors.js';
 import { type PoolOptions, type PoolRef, spawnPool } from '../pool/Pool.js';
+import type { RemoteChild } from '../remote/proxies.js';
 import { RemoteRuntime } from '../remote/RemoteRuntime.js';
 import { Sys } from '../supervision/handles.js';
 import type { ThreadOptions, ThreadsInfo } from '../threads/options.js';
@@ -293,11 +294,14 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     options: PoolOptions<M> = {},
   ): PoolRef<M, R> {
     if (this.isShutdown) throw new SystemShutdownError(this.name, 'cannot spawn new actors');
-    const threaded =
-      options.placement === 'thread' ||
-      (typeof options.placement === 'object' && 'thread' in options.placement);
+    // Default size: one routee per thread for 'thread', one for a single thread or node, else one per core.
+    const p = options.placement;
     const defaultSize =
-      threaded && this.topology !== undefined ? this.topology.threadNodes.length : availableParallelism();
+      p === 'thread' && this.topology !== undefined
+        ? this.topology.threadNodes.length
+        : typeof p === 'object'
+          ? 1
+          : availableParallelism();
     return spawnPool(this.guardian, behaviour as Behaviour | string, args, options, defaultSize) as PoolRef<
       M,
       R
@@ -305,21 +309,28 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
   }
 
   stop(ref: ActorRef): Promise<void> {
-    const target = ref instanceof LocalActorRef ? ref : this.lookup(ref?.address ?? '');
-    const cell = target instanceof LocalActorRef ? target.cell : undefined;
-    if (cell === undefined || cell.system !== this) {
-      return Promise.reject(
-        new InvalidOptionsError(`system.stop(${String(ref?.address)}): not an actor of this system`),
-      );
-    }
-    if (cell.parentCell !== this.guardian) {
+    const address = typeof ref?.address === 'string' ? ref.address : String(ref);
+    // A top-level actor is a child of the guardian: a cell here, or a proxy for one on a thread or node.
+    const child = this.guardian.childCells?.get(ref?.name);
+    if (child === undefined || child.address !== address) {
+      const known = ref instanceof LocalActorRef ? ref : this.lookup(address);
       return Promise.reject(
         new InvalidOptionsError(
-          `system.stop(${cell.address}): only top-level actors can be stopped from outside; its parent stops it with ctx.stop(ref)`,
+          known !== undefined && known instanceof LocalActorRef && known.cell.system === this
+            ? `system.stop(${address}): only top-level actors can be stopped from outside; its parent stops it with ctx.stop(ref)`
+            : `system.stop(${address}): not a running top-level actor of this system`,
         ),
       );
     }
-    return this.whenStopped(cell, () => cell.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false }));
+    if (child instanceof ActorCell) {
+      return this.whenStopped(child, () => child.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false }));
+    }
+    // In another runtime: done when the guardian hears that it terminated.
+    return new Promise((resolve) => {
+      const remote = child as RemoteChild;
+      (remote.terminationWaiters ??= []).push(resolve);
+      child.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false });
+    });
   }
 
   private whenStopped(cell: ActorCell, start: () => void): Promise<void> {
@@ -341,7 +352,12 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     } else if (!path.startsWith('user/')) {
       path = `user/${path.replace(/^\/+/, '')}`;
     }
-    return this.cellAt(path)?.ref as ActorRef<M, R> | undefined;
+    const cell = this.cellAt(path);
+    if (cell !== undefined) return cell.ref as ActorRef<M, R>;
+    // A child placed on a thread or node, under a parent here.
+    const slash = path.lastIndexOf('/');
+    const parent = slash > 0 ? this.cellAt(path.slice(0, slash)) : undefined;
+    return parent?.childCells?.get(path.slice(slash + 1))?.ref as ActorRef<M, R> | undefined;
   }
 
   /** Every live cell of this runtime: the guardian's tree and the trees of hosted cells. */

@@ -17,7 +17,6 @@ export interface FarmOptions {
   readonly tasks: readonly number[];
   /** Worker threads (0: run the workers on the main thread, one actor, no parallelism). */
   readonly threads: number;
-  /** Kill a worker thread in the middle of the run; the run must still complete. */
   /**
    * Kill a worker in the middle of the run: `true` kills one (a node process if any were started,
    * else a thread) right after the first result; a schedule kills one every `everyMs` while more
