@@ -8,10 +8,19 @@ import type { ActorRef, AskOptions } from './ActorRef.js';
 import { PendingAsk } from './ask.js';
 
 export class LocalActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, Reply> {
-  constructor(
-    /** @internal */
-    readonly cell: ActorCell,
-  ) {}
+  // A private field, not an own enumerable property: code that walks a message or a machine's
+  // context deeply (structured clone checks, deep equality, xstate's snapshot copy) must not
+  // wander from a ref into the whole actor system.
+  readonly #cell: ActorCell;
+
+  constructor(cell: ActorCell) {
+    this.#cell = cell;
+  }
+
+  /** @internal */
+  get cell(): ActorCell {
+    return this.#cell;
+  }
 
   get address(): string {
     return this.cell.address;
@@ -22,11 +31,11 @@ export class LocalActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, 
   }
 
   tell(message: Msg): void {
-    this.cell.enqueue(message, undefined);
+    this.#cell.enqueue(message, undefined);
   }
 
   ask(message: Msg, options?: AskOptions): Promise<Reply> {
-    let cell = this.cell;
+    let cell = this.#cell;
     // A ref names a path: a new incarnation there (a permanent child started again) answers.
     if (cell.isTerminated()) cell = cell.system.cellAt(cell.path) ?? cell;
     const sys = cell.system;

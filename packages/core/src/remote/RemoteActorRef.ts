@@ -9,21 +9,25 @@ import type { RemoteRuntime } from './RemoteRuntime.js';
 export class RemoteActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, Reply> {
   readonly name: string;
 
+  /** Private, so a deep walk of a message never wanders from a ref into the runtime. */
+  readonly #runtime: RemoteRuntime;
+
   constructor(
-    private readonly runtime: RemoteRuntime,
+    runtime: RemoteRuntime,
     readonly address: string,
     readonly node: string,
     readonly path: string,
   ) {
+    this.#runtime = runtime;
     this.name = path.slice(path.lastIndexOf('/') + 1);
   }
 
   tell(message: Msg, options?: TellOptions): void {
-    this.runtime.tell(this, message, options?.transfer);
+    this.#runtime.tell(this, message, options?.transfer);
   }
 
   ask(message: Msg, options?: AskOptions): Promise<Reply> {
-    return this.runtime.ask(this, message, options) as Promise<Reply>;
+    return this.#runtime.ask(this, message, options) as Promise<Reply>;
   }
 
   /** @internal xstate interop: `sendTo(ref, …)` delivers through `_send`. */
