@@ -29,7 +29,7 @@ const QUICK: Sizes = { pingPong: 300_000, flood: 500_000, spawn: 20_000, idleAct
 /** Operations per round for peers that run at a tenth of Troupe's speed or less. */
 const slow = (n: number) => Math.max(1000, Math.round(n / 10));
 
-/** The goals: Troupe ≥ 10× each peer framework in ping-pong; 1M idle actors in < 1 GiB. */
+/** The goals: Troupe ≥ 10× nact and xstate machine actors in ping-pong; spawn ≥ 500k/s; 1M idle actors in < 1 GiB. */
 const TEN_TIMES: Goal = { on: 'ratio', min: 10 };
 const IDLE_GOAL: Goal = { on: 'value', max: 2 ** 30 / 1_000_000, label: '1M actors < 1 GiB' };
 
@@ -50,7 +50,9 @@ export function localSuite({ quick }: SuiteOptions): Suite {
       at(LIMIT, s.pingPong, limitPingPong, { on: 'ratio', min: 0.5 }),
       at('nact', slow(s.pingPong), nactPingPong, TEN_TIMES),
       at('xstate machine', slow(s.pingPong), (n) => xstatePingPong('machine', n), TEN_TIMES),
-      at('xstate fromTransition', s.pingPong, (n) => xstatePingPong('transition', n), TEN_TIMES),
+      // The issue's ≥10× goal names nact and xstate *machine* actors; fromTransition (a bare reducer
+      // with no scheduler, run inside send()) is shown for reference, without a goal.
+      at('xstate fromTransition', s.pingPong, (n) => xstatePingPong('transition', n)),
     ],
   };
   const flood: Benchmark = {
@@ -72,7 +74,7 @@ export function localSuite({ quick }: SuiteOptions): Suite {
     unit: 'actors/s',
     baseline: TROUPE,
     cases: [
-      at(TROUPE, s.spawn, troupeSpawn),
+      at(TROUPE, s.spawn, troupeSpawn, { on: 'value', min: 500e3 }),
       at('nact', s.spawn, nactSpawn),
       at('xstate fromTransition', s.spawn, xstateSpawn),
     ],
