@@ -4,7 +4,15 @@
  */
 import { InvalidOptionsError } from './errors.js';
 
-/** The parts of an actor address. */
+/**
+ * The parts of an actor address.
+ *
+ * @example
+ * ```ts
+ * const parts = parseAddress(ref.address);
+ * if (parts !== undefined && parts.node !== system.nodeId) console.log(`${parts.path} runs on ${parts.node}`);
+ * ```
+ */
 export interface AddressParts {
   /** The actor system's name. */
   readonly system: string;

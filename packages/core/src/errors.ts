@@ -3,7 +3,18 @@
  * `is…` guard, so code can match errors that crossed a thread or network boundary by name.
  */
 
-/** Options accepted by every Troupe error. */
+/**
+ * Options accepted by every Troupe error.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   config = JSON.parse(text);
+ * } catch (cause) {
+ *   throw new InvalidOptionsError('the config file is not valid JSON; fix it and restart', { cause });
+ * }
+ * ```
+ */
 export interface TroupeErrorOptions {
   /** The underlying error, if any. */
   readonly cause?: unknown;
@@ -18,6 +29,7 @@ export interface TroupeErrorOptions {
  * ```
  */
 export class TroupeError extends Error {
+  /** The error's class name; each subclass sets its own, and guards match on it. */
   override readonly name: string = 'TroupeError';
   constructor(message: string, options?: TroupeErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
@@ -38,6 +50,7 @@ function guard<T extends TroupeError>(name: string): (e: unknown) => e is T {
  * ```
  */
 export class AskTimeoutError extends TroupeError {
+  /** Always `'AskTimeoutError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'AskTimeoutError';
   constructor(
     /** Address of the actor that was asked. */
@@ -65,6 +78,7 @@ export const isAskTimeoutError = guard<AskTimeoutError>('AskTimeoutError');
  * ```
  */
 export class ActorStoppedError extends TroupeError {
+  /** Always `'ActorStoppedError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'ActorStoppedError';
   constructor(
     /** Address of the stopped actor. */
@@ -89,6 +103,7 @@ export const isActorStoppedError = guard<ActorStoppedError>('ActorStoppedError')
  * ```
  */
 export class ActorFailedError extends TroupeError {
+  /** Always `'ActorFailedError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'ActorFailedError';
   constructor(
     /** Address of the actor that failed. */
@@ -114,6 +129,7 @@ export const isActorFailedError = guard<ActorFailedError>('ActorFailedError');
  * ```
  */
 export class MailboxFullError extends TroupeError {
+  /** Always `'MailboxFullError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'MailboxFullError';
   constructor(
     /** Address of the actor whose mailbox is full. */
@@ -138,6 +154,7 @@ export const isMailboxFullError = guard<MailboxFullError>('MailboxFullError');
  * ```
  */
 export class ReplyOutsideAskError extends TroupeError {
+  /** Always `'ReplyOutsideAskError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'ReplyOutsideAskError';
   constructor(actor: string, messageSummary: string) {
     super(
@@ -158,6 +175,7 @@ export const isReplyOutsideAskError = guard<ReplyOutsideAskError>('ReplyOutsideA
  * ```
  */
 export class UnknownBehaviourError extends TroupeError {
+  /** Always `'UnknownBehaviourError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'UnknownBehaviourError';
   constructor(
     /** The name that was asked for. */
@@ -183,6 +201,7 @@ export const isUnknownBehaviourError = guard<UnknownBehaviourError>('UnknownBeha
  * ```
  */
 export class InvalidOptionsError extends TroupeError {
+  /** Always `'InvalidOptionsError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'InvalidOptionsError';
 }
 /** True if `e` is an {@link InvalidOptionsError}. @example `isInvalidOptionsError(e)` */
@@ -197,6 +216,7 @@ export const isInvalidOptionsError = guard<InvalidOptionsError>('InvalidOptionsE
  * ```
  */
 export class SystemShutdownError extends TroupeError {
+  /** Always `'SystemShutdownError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'SystemShutdownError';
   constructor(system: string, what: string) {
     super(`actor system '${system}' is shut down: ${what}; create a new system to continue`);
@@ -215,6 +235,7 @@ export const isSystemShutdownError = guard<SystemShutdownError>('SystemShutdownE
  * ```
  */
 export class RestartIntensityError extends TroupeError {
+  /** Always `'RestartIntensityError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'RestartIntensityError';
   constructor(supervisor: string, maxRestarts: number, withinMs: number, cause: unknown) {
     super(
@@ -236,16 +257,30 @@ export const isRestartIntensityError = guard<RestartIntensityError>('RestartInte
  * ```
  */
 export class DuplicateNameError extends TroupeError {
+  /** Always `'DuplicateNameError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'DuplicateNameError';
 }
 /** True if `e` is a {@link DuplicateNameError}. @example `isDuplicateNameError(e)` */
 export const isDuplicateNameError = guard<DuplicateNameError>('DuplicateNameError');
 
-/** An error in a form that can cross a thread or network boundary. */
+/**
+ * An error in a form that can cross a thread or network boundary.
+ *
+ * @example
+ * ```ts
+ * system.events.on('supervision', ({ actor, error }) => {
+ *   console.warn(`${actor} failed: ${error.name}: ${error.message}`, error.cause?.message ?? '');
+ * });
+ * ```
+ */
 export interface SerializedError {
+  /** The error's `name`, e.g. `'TypeError'` or `'AskTimeoutError'` (`'NonError'` for a thrown non-error). */
   readonly name: string;
+  /** The error's `message`. */
   readonly message: string;
+  /** The stack trace, as captured where the error was thrown. */
   readonly stack?: string;
+  /** The error's `cause`, serialized the same way (followed to depth 8). */
   readonly cause?: SerializedError;
 }
 
@@ -259,6 +294,7 @@ export interface SerializedError {
  * ```
  */
 export class RemoteError extends Error {
+  /** The original error's `name` (e.g. `'TypeError'`), not `'RemoteError'`. */
   override name: string;
   constructor(serialized: SerializedError) {
     super(
@@ -325,6 +361,7 @@ export function describeCause(cause: unknown): string {
  * ```
  */
 export class ThreadLostError extends TroupeError {
+  /** Always `'ThreadLostError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'ThreadLostError';
   constructor(
     /** The node id of the lost thread. */
@@ -347,6 +384,7 @@ export const isThreadLostError = guard<ThreadLostError>('ThreadLostError');
  * ```
  */
 export class UnserializableMessageError extends TroupeError {
+  /** Always `'UnserializableMessageError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'UnserializableMessageError';
 }
 /** True if `e` is an {@link UnserializableMessageError}. @example `isUnserializableMessageError(e)` */
@@ -363,6 +401,7 @@ export const isUnserializableMessageError = guard<UnserializableMessageError>('U
  * ```
  */
 export class NodeLostError extends TroupeError {
+  /** Always `'NodeLostError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'NodeLostError';
   constructor(
     /** The node id of the lost node (or of one of its threads). */
@@ -397,6 +436,7 @@ export function isRuntimeLostError(e: unknown): boolean {
  * ```
  */
 export class PayloadTooLargeError extends TroupeError {
+  /** Always `'PayloadTooLargeError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'PayloadTooLargeError';
   constructor(
     /** Encoded size in bytes. */

@@ -4,7 +4,15 @@
  */
 import type { Transferable } from 'node:worker_threads';
 
-/** Options of {@link ActorRef.tell}. */
+/**
+ * Options of {@link ActorRef.tell}.
+ *
+ * @example
+ * ```ts
+ * const samples = new Float64Array(1_000_000);
+ * onThread.tell({ type: 'sum', samples }, { transfer: [samples.buffer] }); // moved, not copied
+ * ```
+ */
 export interface TellOptions {
   /**
    * ArrayBuffers (or other transferables) inside the message to move to a worker thread instead
@@ -13,7 +21,14 @@ export interface TellOptions {
   readonly transfer?: readonly Transferable[];
 }
 
-/** Options of {@link ActorRef.ask}. */
+/**
+ * Options of {@link ActorRef.ask}.
+ *
+ * @example
+ * ```ts
+ * const total = await cart.ask({ type: 'total' }, { timeoutMs: 1000 });
+ * ```
+ */
 export interface AskOptions extends TellOptions {
   /** How long to wait for the reply before rejecting with `AskTimeoutError`. Default: the system's `askTimeoutMs` (5000). */
   readonly timeoutMs?: number;
@@ -46,7 +61,10 @@ export interface ActorRef<Msg = any, Reply = unknown> {
    */
   ask(message: Msg, options?: AskOptions): Promise<Reply>;
   /** Refs are serializable: inside a message they cross threads and nodes as `{ $ref: address }`. */
-  toJSON(): { $ref: string };
+  toJSON(): {
+    /** The actor's {@link ActorRef.address}; the receiving runtime turns it back into a working ref. */
+    $ref: string;
+  };
 }
 
 /**

@@ -12,7 +12,23 @@ import type { ActorRef } from './ActorRef.js';
 /** Brand that marks an object as a Troupe behaviour (works across copies of this module). */
 export const BEHAVIOUR: unique symbol = Symbol.for('troupe.behaviour') as never;
 
-/** What `receive` returns: the next state, `undefined` to keep the state, or a promise of either. */
+/**
+ * What `receive` returns: the next state, `undefined` to keep the state, or a promise of either.
+ *
+ * @example
+ * ```ts
+ * const Log = defineActor<{ type: 'append'; line: string } | { type: 'flush' } | { type: 'count' }, string[], void, number>({
+ *   name: 'log',
+ *   init: () => [],
+ *   receive(ctx, lines, m) {
+ *     if (m.type === 'append') return [...lines, m.line]; // the next state
+ *     if (m.type === 'flush') return writeLines(lines).then(() => []); // a promise of the next state
+ *     ctx.reply(lines.length);
+ *     return undefined; // keep the state
+ *   },
+ * });
+ * ```
+ */
 export type ReceiveResult<State> = State | undefined | void | Promise<State | undefined | void>;
 
 /**
@@ -24,6 +40,7 @@ export type ReceiveResult<State> = State | undefined | void | Promise<State | un
  * ```
  */
 export interface Terminated {
+  /** Always `'troupe.terminated'`; test for it with {@link isTerminated}. */
   readonly type: 'troupe.terminated';
   /** The actor that stopped. */
   readonly actor: ActorRef;
@@ -39,6 +56,14 @@ export interface Terminated {
  * - `orphaned`: its parent's node was declared down, so its supervisor has started a replacement
  *   elsewhere and this copy stops (it is not the live incarnation any more);
  * - `thread-lost` / `node-lost`: the thread or node it ran on died.
+ *
+ * @example
+ * ```ts
+ * async onStop(_ctx, session, reason) {
+ *   // Only a deliberate stop ends the session; after a shutdown the next run picks it up again.
+ *   if (reason === 'stopped') await sessions.delete(session.id);
+ * },
+ * ```
  */
 export type TerminationReason = 'stopped' | 'failed' | 'shutdown' | 'orphaned' | 'thread-lost' | 'node-lost';
 
@@ -54,7 +79,20 @@ export function isTerminated(m: unknown): m is Terminated {
   return typeof m === 'object' && m !== null && (m as Terminated).type === 'troupe.terminated';
 }
 
-/** Keyed timers that send a message to the actor itself; all are cancelled when it stops or restarts. */
+/**
+ * Keyed timers that send a message to the actor itself; all are cancelled when it stops or restarts.
+ *
+ * @example
+ * ```ts
+ * init(ctx) {
+ *   ctx.timers.repeat('poll', 5000, { type: 'poll' });
+ *   return { misses: 0 };
+ * },
+ * receive(ctx, s, m) {
+ *   if (m.type === 'stop-polling') ctx.timers.cancel('poll');
+ * },
+ * ```
+ */
 export interface Timers<Msg> {
   /** Send `message` to self once after `delayMs`. A timer with the same key is replaced. */
   once(key: string, delayMs: number, message: Msg): void;
@@ -76,16 +114,42 @@ export interface Timers<Msg> {
  * - `'main'`: on the main thread (from inside a worker thread);
  * - `{ node: id }`: on a node of the system (`id` from `system.nodes()`: a node, or one of its threads);
  * - `'any-node'`: on another node that offers the behaviour (round-robin).
+ *
+ * @example
+ * ```ts
+ * const a = system.spawn(Fib, undefined, { placement: 'thread' });
+ * const b = system.spawn(Fib, undefined, { placement: { thread: 0 } });
+ * const peer = system.nodes().find((n) => !n.self);
+ * if (peer) system.spawn(Fib, undefined, { placement: { node: peer.id } });
+ * ```
  */
 export type Placement =
   | 'local'
   | 'thread'
   | 'main'
   | 'any-node'
-  | { readonly thread: number }
-  | { readonly node: string };
+  | {
+      /** Index of the worker thread in the system's pool (0-based, below `system.threads.size`). */
+      readonly thread: number;
+    }
+  | {
+      /** A node id from `system.nodes()`: a node's `id` (its main thread) or one of its `threads`. */
+      readonly node: string;
+    };
 
-/** Options of `spawn` (from the system or from inside an actor). */
+/**
+ * Options of `spawn` (from the system or from inside an actor).
+ *
+ * @example
+ * ```ts
+ * const cart = system.spawn(Cart, { user: 'ann' }, {
+ *   name: 'cart-ann',
+ *   mailbox: { capacity: 100, overflow: 'reject' },
+ *   restart: 'permanent',
+ *   placement: 'thread',
+ * });
+ * ```
+ */
 export interface SpawnOptions {
   /** A name unique among the siblings; default: a generated `$…` name. Named top-level actors can be found with `system.lookup(name)`. */
   readonly name?: string;
@@ -100,6 +164,16 @@ export interface SpawnOptions {
 /**
  * What an actor sees while it runs: itself, its parent, the current ask, children, timers.
  * One context per actor (not per message); it is valid for the actor's whole life.
+ *
+ * @example
+ * ```ts
+ * receive(ctx, s, m) {
+ *   if (isTerminated(m)) return { ...s, done: s.done + 1 }; // a watched worker stopped
+ *   if (m.type === 'job') ctx.watch(ctx.spawn(Worker, m.job));
+ *   else if (ctx.isAsk) ctx.reply(s.done);
+ *   return s;
+ * },
+ * ```
  */
 export interface ActorContext<Msg = any, Reply = any> {
   /** This actor's own ref. */
@@ -140,6 +214,21 @@ export interface ActorContext<Msg = any, Reply = any> {
 /**
  * The definition of a behaviour, as passed to {@link defineActor}.
  * `init` builds the state from the spawn arguments; `receive` returns the next state.
+ *
+ * @example
+ * ```ts
+ * const definition: ActorDefinition<{ sql: string }, pg.Client, string, pg.QueryResult> = {
+ *   name: 'db',
+ *   init: async (_ctx, url) => {
+ *     const client = new pg.Client(url);
+ *     await client.connect();
+ *     return client;
+ *   },
+ *   receive: async (ctx, client, m) => ctx.reply(await client.query(m.sql)),
+ *   onStop: (_ctx, client) => client.end(),
+ * };
+ * export const Db = defineActor(definition);
+ * ```
  */
 export interface ActorDefinition<Msg, State, Args = void, Reply = unknown> {
   /** The catalog name; unique within a runtime's catalog. */
@@ -169,9 +258,19 @@ export interface ActorDefinition<Msg, State, Args = void, Reply = unknown> {
   readonly supervision?: SupervisionOptions;
 }
 
-/** A registered, named behaviour (the result of {@link defineActor}). */
+/**
+ * A registered, named behaviour (the result of {@link defineActor}).
+ *
+ * @example
+ * ```ts
+ * function spawnAll<M, A, R>(system: ActorSystem, behaviour: Behaviour<M, any, A, R>, args: A[]): ActorRef<M, R>[] {
+ *   return args.map((a) => system.spawn(behaviour, a));
+ * }
+ * ```
+ */
 export interface Behaviour<Msg = any, State = any, Args = any, Reply = any>
   extends ActorDefinition<Msg, State, Args, Reply> {
+  /** The brand set by {@link defineActor}; {@link isBehaviour} checks it. */
   readonly [BEHAVIOUR]: true;
 }
 

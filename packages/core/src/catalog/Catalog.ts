@@ -6,7 +6,17 @@
 import { type Behaviour, isBehaviour } from '../actor/behaviour.js';
 import { DuplicateNameError, InvalidOptionsError, UnknownBehaviourError } from '../errors.js';
 
-/** A catalog entry given to `createActorSystem({ catalog })`: a behaviour, or a module that exports behaviours. */
+/**
+ * A catalog entry given to `createActorSystem({ catalog })`: a behaviour, or a module that exports
+ * behaviours (its absolute URL, as a `URL` or a string). Only behaviours from modules can run on
+ * worker threads, which load the same modules.
+ *
+ * @example
+ * ```ts
+ * const catalog: CatalogEntry[] = [Logger, new URL('./behaviours.js', import.meta.url)];
+ * const system = await createActorSystem({ name: 'shop', catalog });
+ * ```
+ */
 export type CatalogEntry = Behaviour | string | URL;
 
 /**
@@ -24,7 +34,10 @@ export class Catalog {
   readonly modules: string[] = [];
   private readonly fromModules = new Set<string>();
 
-  constructor(private readonly where: string) {}
+  constructor(
+    /** Which runtime's catalog this is (e.g. `node n1`), for error messages. */
+    private readonly where: string,
+  ) {}
 
   /** Register a behaviour. Registering the same behaviour twice is a no-op; a different one with the same name throws. */
   register(behaviour: Behaviour): void {

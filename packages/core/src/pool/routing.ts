@@ -11,6 +11,15 @@
  *   and adding or losing a routee moves few keys;
  * - `balancing`: routees pull work — each holds at most `credit` asks at a time and the next ask
  *   goes to whoever has room, so fast and slow routees share a load fairly.
+ *
+ * @example
+ * ```ts
+ * const sessions = system.spawnPool(Session, undefined, {
+ *   size: 8,
+ *   routing: 'consistent-hash',
+ *   hashKey: (m) => m.user, // every message of one user goes to the same routee
+ * });
+ * ```
  */
 export type Routing = 'round-robin' | 'broadcast' | 'consistent-hash' | 'balancing';
 

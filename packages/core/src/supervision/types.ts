@@ -9,6 +9,13 @@
  * - `restart`: run the child's `init` again with its original arguments (its mailbox is kept);
  * - `stop`: stop the child for good (watchers get `Terminated`);
  * - `escalate`: fail the supervisor itself with the same error, for its own parent to decide.
+ *
+ * @example
+ * ```ts
+ * const decider = (e: unknown): Directive =>
+ *   isThreadLostError(e) ? 'restart' : e instanceof RangeError ? 'resume' : 'escalate';
+ * defineActor({ name: 'jobs', supervision: { decider }, receive: handleJob });
+ * ```
  */
 export type Directive = 'resume' | 'restart' | 'stop' | 'escalate';
 
@@ -17,6 +24,12 @@ export type Directive = 'resume' | 'restart' | 'stop' | 'escalate';
  * - `permanent`: always — after a failure and also after it stopped itself;
  * - `transient` (default): only after a failure (an abnormal exit);
  * - `temporary`: never; a failed temporary child is stopped.
+ *
+ * @example
+ * ```ts
+ * ctx.spawn(Heartbeat, undefined, { restart: 'permanent' }); // even if it stops itself
+ * ctx.spawn(OneShotImport, file, { restart: 'temporary' }); // never restarted
+ * ```
  */
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 
@@ -25,10 +38,31 @@ export type RestartType = 'permanent' | 'transient' | 'temporary';
  * - `one-for-one`: only the failed child;
  * - `one-for-all`: every child;
  * - `rest-for-one`: the failed child and every child started after it.
+ *
+ * @example
+ * ```ts
+ * const Feed = defineActor({
+ *   name: 'feed',
+ *   supervision: { strategy: 'rest-for-one' },
+ *   init(ctx) {
+ *     ctx.spawn(Connection, url);
+ *     ctx.spawn(Parser); // reads from the connection: restarted whenever the connection is
+ *   },
+ *   receive() {},
+ * });
+ * ```
  */
 export type StrategyName = 'one-for-one' | 'one-for-all' | 'rest-for-one';
 
-/** Exponential backoff between restarts of one child. */
+/**
+ * Exponential backoff between restarts of one child.
+ *
+ * @example
+ * ```ts
+ * // 100 ms, 200 ms, 400 ms … up to 10 s between restarts, each plus up to 20 % at random.
+ * supervision: { backoff: { minMs: 100, maxMs: 10_000, jitter: 0.2 } }
+ * ```
+ */
 export interface BackoffOptions {
   /** Delay before the first restart (ms). */
   readonly minMs: number;
@@ -48,7 +82,7 @@ export interface BackoffOptions {
  * ```ts
  * defineActor({ name: 'pool', supervision: { strategy: 'one-for-all', maxRestarts: 3, withinMs: 5000,
  *   decider: (e) => (e instanceof TypeError ? 'stop' : 'restart'),
- *   backoff: { minMs: 100, maxMs: 5000, jitter: 0.2 } }), ... })
+ *   backoff: { minMs: 100, maxMs: 5000, jitter: 0.2 } }, ... })
  * ```
  */
 export interface SupervisionOptions {

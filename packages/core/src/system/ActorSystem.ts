@@ -18,7 +18,24 @@ import type { Clock } from './clock.js';
 import type { EventStream } from './events.js';
 import { LocalActorSystem } from './LocalActorSystem.js';
 
-/** Options of {@link createActorSystem}. */
+/**
+ * Options of {@link createActorSystem}.
+ *
+ * @example
+ * ```ts
+ * const system = await createActorSystem({
+ *   name: 'shop',
+ *   catalog: [new URL('./behaviours.js', import.meta.url)],
+ *   threads: { size: 4 },
+ *   askTimeoutMs: 2000,
+ *   supervision: { maxRestarts: 3, withinMs: 60_000 },
+ *   onFatal: (e) => {
+ *     console.error('actor system failed', e);
+ *     process.exitCode = 1;
+ *   },
+ * });
+ * ```
+ */
 export interface ActorSystemOptions {
   /** The system's name: part of every address; systems with different names never see each other. */
   readonly name: string;
@@ -53,7 +70,18 @@ export interface ActorSystemOptions {
   readonly transports?: readonly Transport[];
 }
 
-/** Counters and gauges of a running system. */
+/**
+ * Counters and gauges of a running system (of this runtime: worker threads and other nodes
+ * keep their own).
+ *
+ * @example
+ * ```ts
+ * setInterval(() => {
+ *   const { queuedMessages, deepestMailboxes, deadLettersByReason } = system.stats();
+ *   if (queuedMessages > 10_000) console.warn('backlog', deepestMailboxes, deadLettersByReason);
+ * }, 10_000).unref();
+ * ```
+ */
 export interface SystemStats {
   /** Live actors (not counting the root guardian). */
   readonly actors: number;
@@ -66,7 +94,12 @@ export interface SystemStats {
   /** Messages waiting in all mailboxes together. */
   readonly queuedMessages: number;
   /** The deepest mailboxes (up to 5), deepest first. */
-  readonly deepestMailboxes: readonly { readonly actor: string; readonly depth: number }[];
+  readonly deepestMailboxes: readonly {
+    /** Address of the actor. */
+    readonly actor: string;
+    /** Messages waiting in its mailbox. */
+    readonly depth: number;
+  }[];
   /** Asks waiting for a reply. */
   readonly pendingAsks: number;
   /** Input from other runtimes or the network that was dropped, by cause (malformed, unknown version, unroutable, …). */
@@ -75,7 +108,16 @@ export interface SystemStats {
   readonly rejectedByPeers: number;
 }
 
-/** A node of the system, as `system.nodes()` lists it. */
+/**
+ * A node of the system, as `system.nodes()` lists it.
+ *
+ * @example
+ * ```ts
+ * for (const n of system.nodes()) {
+ *   console.log(n.self ? `${n.id} (this node)` : n.id, `${n.threads.length} threads`, n.catalog.join(', '));
+ * }
+ * ```
+ */
 export interface NodeStatus extends NodeInfo {
   /** True for the node of this process. */
   readonly self: boolean;

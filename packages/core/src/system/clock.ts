@@ -3,7 +3,15 @@
  * manual clock (see `@troupe/core/testing`) to check delays without waiting.
  */
 
-/** A clock: the current time and one-shot timers. */
+/**
+ * A clock: the current time and one-shot timers.
+ *
+ * @example
+ * ```ts
+ * const clock: Clock = new ManualClock(); // from '@troupe/core/testing'
+ * const system = await createActorSystem({ name: 'test', clock });
+ * ```
+ */
 export interface Clock {
   /** Milliseconds since an arbitrary origin. */
   now(): number;

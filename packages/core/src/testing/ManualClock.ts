@@ -24,20 +24,24 @@ export class ManualClock implements Clock {
   private seq = 0;
   private readonly entries = new Map<number, Entry>();
 
+  /** @param start The time `now()` returns until the first `advance` (ms). */
   constructor(start = 0) {
     this.t = start;
   }
 
+  /** The manual time: `start` plus everything `advance` has moved it by. */
   now(): number {
     return this.t;
   }
 
+  /** Schedule `fn` at `now() + ms` (a negative `ms` counts as 0); it runs during an `advance` that reaches that time. */
   setTimeout(fn: () => void, ms: number): unknown {
     const id = ++this.seq;
     this.entries.set(id, { at: this.t + Math.max(0, ms), seq: id, fn });
     return id;
   }
 
+  /** Cancel a timer made by {@link ManualClock.setTimeout} (a no-op if it has run already). */
   clearTimeout(handle: unknown): void {
     this.entries.delete(handle as number);
   }

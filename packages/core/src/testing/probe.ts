@@ -6,19 +6,39 @@ import type { ActorRef } from '../actor/ActorRef.js';
 import { defineActor } from '../actor/behaviour.js';
 import type { ActorSystem } from '../system/ActorSystem.js';
 
-/** A recording actor for tests. */
+/**
+ * A recording actor for tests.
+ *
+ * @example
+ * ```ts
+ * const probe = createProbe<{ type: 'pong' }>(system);
+ * const pinger = system.spawn(Pinger, probe.ref);
+ * pinger.tell({ type: 'ping' });
+ * await probe.expect((m) => m.type === 'pong', 500);
+ * expect(probe.received).toHaveLength(1);
+ * ```
+ */
 export interface Probe<M = unknown> {
   /** Send this ref to the actor under test. */
   readonly ref: ActorRef<M>;
   /** Every message received so far, in order. */
   readonly received: readonly M[];
-  /** Resolve with the next message matching `predicate` (already received ones count), or reject after `timeoutMs`. */
+  /**
+   * Resolve with the first message matching `predicate` (default: any) after the one the last
+   * `expect` resolved with (messages already received count), or reject after `timeoutMs`
+   * (default 2000). An `expect` that timed out consumes nothing.
+   */
   expect(predicate?: (m: M) => boolean, timeoutMs?: number): Promise<M>;
+}
+
+interface Waiter {
+  pred: (m: unknown) => boolean;
+  resolve: (m: unknown) => void;
 }
 
 interface ProbeState {
   received: unknown[];
-  waiters: { pred: (m: unknown) => boolean; resolve: (m: unknown) => void }[];
+  waiters: Waiter[];
 }
 
 const ProbeBehaviour = defineActor<unknown, ProbeState, ProbeState>({
@@ -63,18 +83,20 @@ export function createProbe<M = unknown>(system: ActorSystem, name?: string): Pr
         }
       }
       return new Promise<M>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`probe: no matching message within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        state.waiters.push({
+        const waiter: Waiter = {
           pred,
           resolve: (m) => {
             clearTimeout(timer);
             seen = state.received.length;
             resolve(m as M);
           },
-        });
+        };
+        const timer = setTimeout(() => {
+          // A waiter left behind would take a later match and move `seen` past unread messages.
+          state.waiters = state.waiters.filter((w) => w !== waiter);
+          reject(new Error(`probe: no matching message within ${timeoutMs} ms`));
+        }, timeoutMs);
+        state.waiters.push(waiter);
       });
     },
   };

@@ -6,7 +6,15 @@
  */
 import type { EventStream } from '../system/events.js';
 
-/** What a node announces about itself. */
+/**
+ * What a node announces about itself.
+ *
+ * @example
+ * ```ts
+ * // In a transport, when a peer's announcement arrives:
+ * host.nodeUp({ id: 'n2', threads: ['n2.t0', 'n2.t1'], catalog: ['shop.cart', 'shop.fib'] });
+ * ```
+ */
 export interface NodeInfo {
   /** The node id of the process (its main thread). */
   readonly id: string;
@@ -16,7 +24,20 @@ export interface NodeInfo {
   readonly catalog: readonly string[];
 }
 
-/** What core offers a transport. */
+/**
+ * What core offers a transport: it is passed to {@link Transport.start}.
+ *
+ * @example
+ * ```ts
+ * async start(host: TransportHost) {
+ *   this.sub = bus.subscribe(`troupe.${host.systemName}.${host.nodeId}`, (raw) => {
+ *     const env = decode(raw);
+ *     if (env === undefined) host.dropped('undecodable', `${raw.length} bytes`);
+ *     else host.deliver(env.from, env.to, env.batch);
+ *   });
+ * }
+ * ```
+ */
 export interface TransportHost {
   /** The system's name (nodes of different systems never see each other). */
   readonly systemName: string;
@@ -26,6 +47,7 @@ export interface TransportHost {
   readonly threadNodes: readonly string[];
   /** The behaviours of this node's catalog. */
   readonly catalog: readonly string[];
+  /** The system's event stream, e.g. to publish an `error` event the transport cannot throw. */
   readonly events: EventStream;
   /** A batch arrived from node `from` for runtime `to` of this process (its main thread or one of its threads). */
   deliver(from: string, to: string, batch: unknown[]): void;
@@ -37,7 +59,23 @@ export interface TransportHost {
   dropped(cause: string, detail: string): void;
 }
 
-/** Answers a plain request to an exposed actor: the decoded body in, the reply value out. */
+/**
+ * Answers a plain request to an exposed actor: the decoded body in, the reply value out. Core
+ * makes one for `system.expose` and gives it to {@link Transport.expose}.
+ *
+ * @example
+ * ```ts
+ * async expose(name: string, handler: ExposeHandler) {
+ *   const sub = bus.serve(`svc.${name}`, (req) =>
+ *     handler(JSON.parse(req.body)).then(
+ *       (value) => req.respond(JSON.stringify({ ok: true, value })),
+ *       (e: Error) => req.respond(JSON.stringify({ ok: false, error: { name: e.name, message: e.message } })),
+ *     ),
+ *   );
+ *   return async () => sub.close();
+ * }
+ * ```
+ */
 export type ExposeHandler = (body: unknown) => Promise<unknown>;
 
 /**
@@ -50,6 +88,7 @@ export type ExposeHandler = (body: unknown) => Promise<unknown>;
  * ```
  */
 export interface Transport {
+  /** A short name for logs and errors, e.g. `'nats'`. */
   readonly name: string;
   /** Connect and join; resolves when the node can send and receive. */
   start(host: TransportHost): Promise<void>;
@@ -61,7 +100,15 @@ export interface Transport {
   expose?(name: string, handler: ExposeHandler): Promise<() => Promise<void>>;
 }
 
-/** A node id of a worker thread is `<process node>.t<i>`; this returns the process node. */
+/**
+ * A node id of a worker thread is `<process node>.t<i>`; this returns the process node.
+ *
+ * @example
+ * ```ts
+ * processNodeOf('n1.t2'); // 'n1'
+ * processNodeOf('n1'); // 'n1'
+ * ```
+ */
 export function processNodeOf(node: string): string {
   const m = /^(.*)\.t\d+$/.exec(node);
   return m === null ? node : m[1]!;

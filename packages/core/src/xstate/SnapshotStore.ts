@@ -8,8 +8,20 @@
  *
  * @example
  * ```ts
- * const store = new InMemorySnapshotStore();
- * defineActor / fromXState(machine, { name: 'order', persist: { store } })
+ * // A store in Redis (with ioredis), shared by every node of the system.
+ * const redisStore = (redis: Redis): SnapshotStore => ({
+ *   get: async (key) => {
+ *     const text = await redis.get(`snapshot:${key}`);
+ *     return text === null ? undefined : JSON.parse(text);
+ *   },
+ *   put: async (key, snapshot) => {
+ *     await redis.set(`snapshot:${key}`, JSON.stringify(snapshot));
+ *   },
+ *   delete: async (key) => {
+ *     await redis.del(`snapshot:${key}`);
+ *   },
+ * });
+ * export const Order = fromXState(orderMachine, { name: 'order', persist: { store: redisStore(new Redis()) } });
  * ```
  */
 export interface SnapshotStore {
@@ -33,15 +45,18 @@ export interface SnapshotStore {
 export class InMemorySnapshotStore implements SnapshotStore {
   private readonly data = new Map<string, string>();
 
+  /** The snapshot stored under `key` (a fresh copy, parsed from JSON), or `undefined`. */
   async get(key: string): Promise<unknown> {
     const v = this.data.get(key);
     return v === undefined ? undefined : JSON.parse(v);
   }
 
+  /** Store `snapshot` under `key` as JSON text (replacing what was there). */
   async put(key: string, snapshot: unknown): Promise<void> {
     this.data.set(key, JSON.stringify(snapshot));
   }
 
+  /** Forget `key` (a no-op if nothing is stored under it). */
   async delete(key: string): Promise<void> {
     this.data.delete(key);
   }

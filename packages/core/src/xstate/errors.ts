@@ -15,6 +15,7 @@ import { TroupeError, type TroupeErrorOptions } from '../errors.js';
  * ```
  */
 export class MachineError extends TroupeError {
+  /** Always `'MachineError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'MachineError';
 }
 
@@ -43,6 +44,7 @@ export const isMachineError = (e: unknown): e is MachineError =>
  * ```
  */
 export class UnansweredAskError extends TroupeError {
+  /** Always `'UnansweredAskError'`, also after the error crossed a thread or network boundary. */
   override readonly name = 'UnansweredAskError';
   constructor(
     /** The behaviour name of the machine. */

@@ -21,7 +21,20 @@ import { MachineError, UnansweredAskError } from './errors.js';
 import { persistedSnapshot, resolverOf, restoreRefs } from './refs.js';
 import type { SnapshotStore } from './SnapshotStore.js';
 
-/** Options of {@link fromXState}. */
+/**
+ * Options of {@link fromXState}.
+ *
+ * @example
+ * ```ts
+ * const store = await natsKvSnapshotStore({ connection: { servers: 'nats://127.0.0.1:4222' } });
+ * export const Order = fromXState(orderMachine, {
+ *   name: 'order',
+ *   // A new key prefix after an incompatible change to the machine: old snapshots are not restored.
+ *   persist: { store, key: (path) => `order-v2/${path}` },
+ *   inspect: (e) => e.type === '@xstate.event' && console.debug(e.event.type),
+ * });
+ * ```
+ */
 export interface FromXStateOptions {
   /** The catalog name (default: the machine's `id`). */
   readonly name?: string;
@@ -30,9 +43,11 @@ export interface FromXStateOptions {
    * another node) resumes from it. `key` defaults to the actor's path, which survives restarts.
    */
   readonly persist?: {
+    /** Where snapshots are kept: an {@link InMemorySnapshotStore}, or a store shared by nodes (NATS KV) so another node can resume. */
     readonly store: SnapshotStore;
     /** Persist after every `every` events (default 1). */
     readonly every?: number;
+    /** The store key of an actor, from its path (default: the path itself). */
     readonly key?: (path: string) => string;
     /** Keep the snapshot when the actor stops normally (default: delete it, the work is done). */
     readonly keepOnStop?: boolean;
@@ -43,19 +58,52 @@ export interface FromXStateOptions {
   readonly supervision?: SupervisionOptions;
 }
 
-/** Ask a machine actor for its persisted (serializable) snapshot. */
+/**
+ * Ask a machine actor for its persisted (serializable) snapshot; {@link getSnapshot} sends it.
+ *
+ * @example
+ * ```ts
+ * const snap = await order.ask({ type: 'troupe.xstate.get-snapshot' } satisfies GetSnapshot);
+ * ```
+ */
 export interface GetSnapshot {
+  /** Always `'troupe.xstate.get-snapshot'`. */
   readonly type: 'troupe.xstate.get-snapshot';
 }
-/** Subscribe `subscriber` to snapshot updates ({@link SnapshotUpdate} messages); works across threads and nodes. */
+/**
+ * Subscribe `subscriber` to snapshot updates ({@link SnapshotUpdate} messages); works across threads and nodes.
+ * The subscriber gets the current snapshot at once, then one update per change.
+ *
+ * @example
+ * ```ts
+ * order.tell({ type: 'troupe.xstate.subscribe', subscriber: dashboard } satisfies SubscribeSnapshots);
+ * ```
+ */
 export interface SubscribeSnapshots {
+  /** Always `'troupe.xstate.subscribe'`. */
   readonly type: 'troupe.xstate.subscribe';
+  /** The actor that receives the {@link SnapshotUpdate} messages. */
   readonly subscriber: ActorRef;
 }
-/** Sent to subscribers after every change of the machine's snapshot. */
+/**
+ * Sent to subscribers after every change of the machine's snapshot.
+ *
+ * @example
+ * ```ts
+ * const Dashboard = defineActor<SnapshotUpdate>({
+ *   name: 'dashboard',
+ *   receive(_ctx, _state, m) {
+ *     console.log(m.from.name, (m.snapshot as { value: unknown }).value);
+ *   },
+ * });
+ * ```
+ */
 export interface SnapshotUpdate {
+  /** Always `'troupe.xstate.snapshot'`. */
   readonly type: 'troupe.xstate.snapshot';
+  /** The machine actor whose snapshot changed. */
   readonly from: ActorRef;
+  /** Its persisted snapshot (serializable: `value`, `context`, `status`, …). */
   readonly snapshot: unknown;
 }
 /** The machine erred outside a message (a delayed transition, an invoked promise). */
@@ -71,6 +119,10 @@ type Control = GetSnapshot | SubscribeSnapshots | Failed | Changed;
 const FAILED: Failed = { type: 'troupe.xstate.failed' };
 const CHANGED: Changed = { type: 'troupe.xstate.changed' };
 
+/**
+ * The state a machine actor keeps: the running xstate actor and the adapter's bookkeeping. It
+ * is opaque to users (named in the type of {@link fromXState} only), so it is not exported.
+ */
 interface MachineState {
   actor: AnyActorRef & { getPersistedSnapshot(): Snapshot<unknown>; stop(): void };
   subscribers: ActorRef[];
