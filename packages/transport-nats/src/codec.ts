@@ -13,22 +13,43 @@ export type CodecName = 'msgpack' | 'json';
 
 /** A decoded envelope. */
 export interface Envelope {
+  /** The sending node (or one of its threads), e.g. `n3k2x9.t0`. */
   readonly from: string;
+  /** The node (or thread) the batch is for. */
   readonly to: string;
+  /** The records (see docs/wire-protocol.md); still untrusted: each is validated when applied. */
   readonly batch: unknown[];
+}
+
+/**
+ * Why bytes were not an envelope.
+ *
+ * @example
+ * ```ts
+ * const r = codec.decode(bytes);
+ * if ('reject' in r) console.warn(`dropped (${r.reject}): ${r.detail}`);
+ * ```
+ */
+export interface Rejected {
+  /** The cause the node counts the drop under (`undecodable`, `malformed-envelope`, `unknown-version`). */
+  readonly reject: string;
+  /** A short, sanitized description for the log. */
+  readonly detail: string;
 }
 
 /** Encode/decode envelopes. */
 export interface WireCodec {
+  /** Which encoding this is. */
   readonly name: CodecName;
+  /** Encode one envelope; throws if a value cannot be encoded (the sender reports it). */
   encode(from: string, to: string, batch: unknown[]): Uint8Array;
-  /** The envelope, or the cause it was rejected for. */
-  decode(bytes: Uint8Array): Envelope | { readonly reject: string; readonly detail: string };
+  /** The envelope, or why it was rejected. */
+  decode(bytes: Uint8Array): Envelope | Rejected;
 }
 
 const NODE_RE = /^[A-Za-z0-9_-]+(\.t\d+)?$/;
 
-function check(value: unknown): Envelope | { reject: string; detail: string } {
+function check(value: unknown): Envelope | Rejected {
   if (!Array.isArray(value) || value.length !== 4)
     return { reject: 'malformed-envelope', detail: 'not a 4-element envelope' };
   const [v, from, to, batch] = value as unknown[];

@@ -12,6 +12,7 @@ export {
   type Envelope,
   jsonCodec,
   msgpackCodec,
+  type Rejected,
   WIRE_VERSION,
   type WireCodec,
 } from './codec.js';

@@ -20,6 +20,7 @@ export interface NatsKvSnapshotStoreOptions {
 
 /** A {@link SnapshotStore} with a `close()` for the connection it opened. */
 export interface NatsKvSnapshotStore extends SnapshotStore {
+  /** Close the NATS connection the store opened (a connection passed in is left open). */
   close(): Promise<void>;
 }
 

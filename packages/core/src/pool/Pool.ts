@@ -24,7 +24,21 @@ import type { SupervisionOptions } from '../supervision/types.js';
 import type { Clock } from '../system/clock.js';
 import { HashRing, type Routing } from './routing.js';
 
-/** Options of `system.spawnPool`. */
+/**
+ * Options of `system.spawnPool`.
+ *
+ * @example
+ * ```ts
+ * // One routee per worker thread; idle routees take the next task; a lost thread's task runs again.
+ * const farm = system.spawnPool('farm.fib', undefined, {
+ *   placement: 'thread',
+ *   routing: 'balancing',
+ *   credit: 1,
+ *   redispatchOnLost: true,
+ *   supervision: { maxRestarts: 100, withinMs: 10_000 },
+ * });
+ * ```
+ */
 export interface PoolOptions<Msg = any> {
   /** Number of routees. Default: the number of worker threads for `placement: 'thread'`, 1 for a single thread or node (`{ thread: i }`, `{ node }`), else the number of cores. */
   readonly size?: number;
@@ -70,10 +84,21 @@ export interface PoolRef<Msg = any, Reply = unknown> extends ActorRef<Msg, Reply
   stats(): PoolStats;
 }
 
-/** Load figures of a pool. */
+/**
+ * Load figures of a pool.
+ *
+ * @example
+ * ```ts
+ * const { queued, inFlight, completed } = pool.stats();
+ * if (queued > 1000) console.warn(`farm behind: ${queued} queued, ${inFlight} running`, completed);
+ * ```
+ */
 export interface PoolStats {
+  /** Routees in the pool now. */
   readonly routees: number;
+  /** Asks waiting in the pool for a routee with credit (balancing pools). */
   readonly queued: number;
+  /** Asks handed to routees and not answered yet (balancing pools). */
   readonly inFlight: number;
   /** Asks each routee answered, by routee address (counted for balancing pools, which track every ask). */
   readonly completed: Readonly<Record<string, number>>;
