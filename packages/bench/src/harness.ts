@@ -254,6 +254,9 @@ async function runRound(c: BenchCase, timeoutMs: number): Promise<Round> {
     return { ops: c.ops, ms, measured };
   } finally {
     await fixture.teardown?.();
+    // Work a teardown queued (e.g. nact stops each actor in a setImmediate) must run now, not
+    // inside the next case's timed part.
+    await quiesce();
   }
 }
 

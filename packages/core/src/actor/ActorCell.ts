@@ -79,34 +79,92 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   private sys: RingBuffer<SystemMessage> | null = null;
   /** Children by name, in start order. */
   childCells: Map<string, ChildHandle> | null = null;
-  private watchers: Map<Watcher, unknown> | null = null;
-  watching: Set<ActorCell> | null = null;
-  /** Addresses of actors in other runtimes this actor watches. */
-  remoteWatching: Set<string> | null = null;
-  private timersImpl: ActorTimers<unknown> | null = null;
   private currentMessage: unknown = undefined;
   private currentReply: ReplyTarget | undefined = undefined;
   private initialized = false;
-  private stopReason: TerminationReason = 'stopped';
-  private stopSelf = false;
-  private restartError: unknown = undefined;
   private addressCache: string | undefined;
-  private asyncDone: ((v: unknown) => void) | null = null;
-  private asyncFail: ((e: unknown) => void) | null = null;
+  /** State most actors never need, allocated on first use: a million idle actors stay small. */
+  private aux: CellAux | null = null;
+
+  private get x(): CellAux {
+    return (this.aux ??= new CellAux());
+  }
+
+  // ---- Rarely used state, kept in `aux` -----------------------------------------------------
+
+  private get watchers(): Map<Watcher, unknown> | null {
+    return this.aux === null ? null : this.aux.watchers;
+  }
+  private set watchers(v: Map<Watcher, unknown> | null) {
+    if (v !== null || this.aux !== null) this.x.watchers = v;
+  }
+  get watching(): Set<ActorCell> | null {
+    return this.aux === null ? null : this.aux.watching;
+  }
+  set watching(v: Set<ActorCell> | null) {
+    if (v !== null || this.aux !== null) this.x.watching = v;
+  }
+  /** Addresses of actors in other runtimes this actor watches. */
+  get remoteWatching(): Set<string> | null {
+    return this.aux === null ? null : this.aux.remoteWatching;
+  }
+  set remoteWatching(v: Set<string> | null) {
+    if (v !== null || this.aux !== null) this.x.remoteWatching = v;
+  }
+  private get timersImpl(): ActorTimers<unknown> | null {
+    return this.aux === null ? null : this.aux.timers;
+  }
+  private get stopReason(): TerminationReason {
+    return this.aux === null ? 'stopped' : this.aux.stopReason;
+  }
+  private get stopSelf(): boolean {
+    return this.aux !== null && this.aux.stopSelf;
+  }
   /** Internal callbacks run once the cell has terminated (used by `system.stop`). */
-  terminationWaiters: (() => void)[] | null = null;
+  get terminationWaiters(): (() => void)[] | null {
+    return this.aux === null ? null : this.aux.terminationWaiters;
+  }
+  set terminationWaiters(v: (() => void)[] | null) {
+    if (v !== null || this.aux !== null) this.x.terminationWaiters = v;
+  }
   /**
    * Internal: told when a child (re)starts, loses its runtime, or is removed for good. A pool
    * keeps its routee list current with it: a routee restarted on a replacement thread or
    * relocated to another node is routed to again, one whose runtime is down is skipped meanwhile.
    */
-  childListener: ((child: ChildHandle, event: ChildEvent) => void) | null = null;
+  get childListener(): ((child: ChildHandle, event: ChildEvent) => void) | null {
+    return this.aux === null ? null : this.aux.childListener;
+  }
+  set childListener(v: ((child: ChildHandle, event: ChildEvent) => void) | null) {
+    if (v !== null || this.aux !== null) this.x.childListener = v;
+  }
 
   // Supervision bookkeeping: as a child (backoff), and as a supervisor (restart intensity).
-  backoffAttempt = 0;
-  startedAt = 0;
-  restartTimer: unknown = undefined;
-  restartLog: number[] | null = null;
+  get backoffAttempt(): number {
+    return this.aux === null ? 0 : this.aux.backoffAttempt;
+  }
+  set backoffAttempt(v: number) {
+    if (v !== 0 || this.aux !== null) this.x.backoffAttempt = v;
+  }
+  /** When this incarnation started; recorded from the first restart on (before it, a backoff has nothing to reset). */
+  get startedAt(): number {
+    return this.aux === null ? 0 : this.aux.startedAt;
+  }
+  set startedAt(v: number) {
+    this.x.startedAt = v;
+  }
+  get restartTimer(): unknown {
+    return this.aux === null ? undefined : this.aux.restartTimer;
+  }
+  set restartTimer(v: unknown) {
+    if (v !== undefined || this.aux !== null) this.x.restartTimer = v;
+  }
+  get restartLog(): number[] | null {
+    return this.aux === null ? null : this.aux.restartLog;
+  }
+  set restartLog(v: number[] | null) {
+    if (v !== null || this.aux !== null) this.x.restartLog = v;
+  }
 
   constructor(
     readonly system: SystemInternals,
@@ -155,7 +213,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   }
 
   get timers(): Timers<unknown> {
-    return (this.timersImpl ??= new ActorTimers(this.system.clock, (m) => this.enqueue(m, undefined)));
+    return (this.x.timers ??= new ActorTimers(this.system.clock, (m) => this.enqueue(m, undefined)));
   }
 
   reply(value: unknown): void {
@@ -401,8 +459,8 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
         if (result instanceof Promise) {
           this.busy = true;
           result.then(
-            (this.asyncDone ??= (v) => this.asyncReceiveDone(v)),
-            (this.asyncFail ??= (e) => this.asyncReceiveFailed(e)),
+            (this.x.asyncDone ??= (v) => this.asyncReceiveDone(v)),
+            (this.x.asyncFail ??= (e) => this.asyncReceiveFailed(e)),
           );
           return;
         }
@@ -529,7 +587,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
 
   private start(): void {
     if (this.status !== Status.Starting) return;
-    this.startedAt = this.system.clock.now();
+    if (this.restartCount > 0 || this.aux !== null) this.startedAt = this.system.clock.now();
     // The common case (a synchronous init, or none) allocates nothing: spawning is a hot path.
     const init = this.behaviour.init;
     if (init === undefined) {
@@ -580,7 +638,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   private beginRestart(error: unknown): void {
     if (this.status >= Status.Restarting) return;
     this.status = Status.Restarting;
-    this.restartError = error;
+    if (error !== undefined || this.aux !== null) this.x.restartError = error;
     this.timersImpl?.cancelAll();
     this.stopChildren('stopped');
     this.childrenMaybeGone();
@@ -589,8 +647,10 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   private beginStop(reason: TerminationReason, self: boolean): void {
     if (this.status >= Status.Stopping) return;
     this.status = Status.Stopping;
-    this.stopReason = reason;
-    this.stopSelf = self;
+    if (reason !== 'stopped' || self || this.aux !== null) {
+      this.x.stopReason = reason;
+      this.x.stopSelf = self;
+    }
     if (this.restartTimer !== undefined) {
       this.system.clock.clearTimeout(this.restartTimer);
       this.restartTimer = undefined;
@@ -624,7 +684,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
       );
     } else if (this.status === Status.Restarting) {
       const { onRestart, onStop } = this.behaviour;
-      const error = this.restartError;
+      const error = this.aux === null ? undefined : this.aux.restartError;
       this.step(
         () => {
           if (!this.initialized) return undefined;
@@ -642,7 +702,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
 
   private completeRestart(): void {
     if (this.status !== Status.Restarting) return;
-    this.restartError = undefined;
+    if (this.aux !== null) this.aux.restartError = undefined;
     this.state = undefined;
     this.initialized = false;
     this.restartCount++;
@@ -784,4 +844,23 @@ function checkMailbox(m: MailboxOptions | undefined): Required<MailboxOptions> {
     );
   }
   return capacity === Number.POSITIVE_INFINITY ? UNBOUNDED : { capacity, overflow };
+}
+
+/** The rarely used part of a cell (see `ActorCell.aux`). */
+class CellAux {
+  watchers: Map<Watcher, unknown> | null = null;
+  watching: Set<ActorCell> | null = null;
+  remoteWatching: Set<string> | null = null;
+  timers: ActorTimers<unknown> | null = null;
+  stopReason: TerminationReason = 'stopped';
+  stopSelf = false;
+  restartError: unknown = undefined;
+  asyncDone: ((v: unknown) => void) | null = null;
+  asyncFail: ((e: unknown) => void) | null = null;
+  terminationWaiters: (() => void)[] | null = null;
+  childListener: ((child: ChildHandle, event: ChildEvent) => void) | null = null;
+  backoffAttempt = 0;
+  startedAt = 0;
+  restartTimer: unknown = undefined;
+  restartLog: number[] | null = null;
 }
