@@ -118,7 +118,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
     return this.aux === null ? 'stopped' : this.aux.stopReason;
   }
   private get stopSelf(): boolean {
-    return this.aux !== null && this.aux.stopSelf;
+    return this.aux?.stopSelf === true;
   }
   /** Internal callbacks run once the cell has terminated (used by `system.stop`). */
   get terminationWaiters(): (() => void)[] | null {
