@@ -4,10 +4,12 @@ import {
   createActorSystem,
   defineActor,
   isActorStoppedError,
+  isAskTimeoutError,
   isInvalidOptionsError,
   isMailboxFullError,
 } from '../src/index.js';
-import { waitFor } from './helpers.js';
+import { ManualClock } from '../src/testing/index.js';
+import { settle, waitFor } from './helpers.js';
 
 let system: ActorSystem | undefined;
 afterEach(async () => {
@@ -158,6 +160,34 @@ describe('pools', () => {
     expect(() => pool.tell('hi')).not.toThrow();
     expect(dead).toContain('hi');
     await expect(pool.ask('hi')).rejects.toSatisfy(isActorStoppedError);
+  });
+
+  it('times out asks at their deadline, running or queued, and keeps serving afterwards', async () => {
+    const clock = new ManualClock();
+    system = await createActorSystem({ name: 'pool', clock });
+    let release: (() => void) | undefined;
+    const Stuck = defineActor<'hang' | 'ok', undefined, void, string>({
+      name: 'stuck',
+      async receive(ctx, _s, m) {
+        if (m === 'hang') await new Promise<void>((r) => (release = r));
+        ctx.reply(m);
+      },
+    });
+    const pool = system.spawnPool(Stuck, undefined, { size: 1, routing: 'balancing', credit: 1, name: 'p' });
+    const running = pool.ask('hang', { timeoutMs: 100 });
+    const queued = pool.ask('ok', { timeoutMs: 50 });
+    const later = pool.ask('ok', { timeoutMs: 1000 });
+    await settle();
+    expect(pool.stats()).toMatchObject({ queued: 2, inFlight: 1 });
+    clock.advance(60); // the queued ask's deadline
+    await expect(queued).rejects.toSatisfy(
+      (e) => isAskTimeoutError(e) && (e as Error).message.includes(pool.address),
+    );
+    clock.advance(50); // the running ask's deadline: its credit is freed, the next ask goes out
+    await expect(running).rejects.toSatisfy(isAskTimeoutError);
+    release!(); // the late reply of the timed-out ask is ignored; the routee moves on
+    expect(await later).toBe('ok');
+    expect(pool.stats()).toMatchObject({ queued: 0, inFlight: 0 });
   });
 
   it('checks its options', async () => {

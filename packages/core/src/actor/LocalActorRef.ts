@@ -5,7 +5,7 @@
 import { ActorStoppedError, SystemShutdownError } from '../errors.js';
 import type { ActorCell } from './ActorCell.js';
 import type { ActorRef, AskOptions } from './ActorRef.js';
-import { PendingAsk } from './ask.js';
+import { PendingAsk, type ReplyTarget } from './ask.js';
 
 export class LocalActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, Reply> {
   // A private field, not an own enumerable property: code that walks a message or a machine's
@@ -50,6 +50,26 @@ export class LocalActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, 
     cell.enqueue(message, pending);
     return pending.promise as Promise<Reply>;
   }
+
+  /** @internal An ask whose reply goes to `target`, with no promise and no timer (the caller keeps the deadline). */
+  askInto(message: Msg, target: ReplyTarget): number {
+    let cell = this.#cell;
+    if (cell.isTerminated()) cell = cell.system.cellAt(cell.path) ?? cell;
+    const sys = cell.system;
+    if (cell.isTerminated()) {
+      target.fail(
+        sys.isShutdown
+          ? new SystemShutdownError(sys.name, `cannot ask ${cell.address}`)
+          : new ActorStoppedError(cell.address),
+      );
+      return 0;
+    }
+    cell.enqueue(message, target);
+    return 0;
+  }
+
+  /** @internal Nothing to forget for a local ask: a late reply to a settled target is ignored. */
+  cancelAsk(_id: number): void {}
 
   /** @internal xstate interop: `sendTo(ref, …)` delivers through `_send`. */
   _send(event: Msg): void {

@@ -7,6 +7,7 @@
 import type { Transferable } from 'node:worker_threads';
 import { type ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
+import type { ReplyTarget } from '../actor/ask.js';
 import { summarize } from '../actor/ask.js';
 import { type Behaviour, defineActor, type Placement } from '../actor/behaviour.js';
 import type { LocalActorRef } from '../actor/LocalActorRef.js';
@@ -104,16 +105,39 @@ export interface PoolStats {
   readonly completed: Readonly<Record<string, number>>;
 }
 
-interface Task {
-  readonly message: unknown;
-  readonly transfer: readonly Transferable[] | undefined;
-  readonly resolve: (v: unknown) => void;
-  readonly reject: (e: unknown) => void;
-  readonly deadline: number;
-  readonly timeoutMs: number;
-  /** Handed to a routee (its ask carries the remaining time); false while it waits in the queue. */
-  dispatched: boolean;
-  done: boolean;
+/** A ref that can ask without a promise or a timer (local and remote refs can). @internal */
+interface DirectAsk {
+  askInto(message: unknown, target: ReplyTarget, transfer?: readonly Transferable[]): number;
+  cancelAsk(id: number): void;
+}
+
+function directAsk(ref: ActorRef): DirectAsk | undefined {
+  return typeof (ref as Partial<DirectAsk>).askInto === 'function'
+    ? (ref as unknown as DirectAsk)
+    : undefined;
+}
+
+/** An ask to a balancing pool: it waits in the queue, then is the reply target of a routee's ask. */
+class Task implements ReplyTarget {
+  /** The routee working on it, while dispatched. */
+  routee: Routee | null = null;
+  askId = 0;
+  done = false;
+  constructor(
+    private readonly core: PoolCore,
+    readonly message: unknown,
+    readonly transfer: readonly Transferable[] | undefined,
+    readonly resolve: (v: unknown) => void,
+    readonly reject: (e: unknown) => void,
+    readonly deadline: number,
+    readonly timeoutMs: number,
+  ) {}
+  reply(value: unknown): void {
+    this.core.replied(this, value);
+  }
+  fail(error: unknown): void {
+    this.core.failed(this, error);
+  }
 }
 
 /** A routee and its load, for balancing. */
@@ -123,8 +147,10 @@ class Routee {
   /** Its runtime is down: skipped until it is started again. */
   down = false;
   readonly address: string;
+  readonly direct: DirectAsk | undefined;
   constructor(readonly ref: ActorRef) {
     this.address = ref.address;
+    this.direct = directAsk(ref);
   }
 }
 
@@ -135,13 +161,17 @@ export class PoolCore {
   private rr = 0;
   private ring: HashRing | undefined;
   private readonly queue = new RingBuffer<Task>(16);
+  /** Tasks handed to routees and not answered yet (their deadlines are kept by the pool's one timer). */
+  private readonly running = new Set<Task>();
+  /** Asks not settled yet (queued or running). */
+  private pending = 0;
   /** Asks answered by routees that are no longer in the pool (kept for `stats().completed`). */
   private readonly retired = new Map<string, number>();
   private stopped = false;
-  /** One timer for the asks waiting in the queue (dispatched asks time out through the routee's ask). */
+  /** One timer for the deadlines of every ask the pool holds, queued or running. */
   private queueTimer: unknown = undefined;
   private queueTimerAt = Number.POSITIVE_INFINITY;
-  private readonly sweep = () => this.expireQueued();
+  private readonly sweep = () => this.expire();
 
   constructor(
     readonly routing: Routing,
@@ -231,19 +261,12 @@ export class PoolCore {
       return Promise.reject(new MailboxFullError(this.address(), max));
     const timeoutMs = options?.timeoutMs ?? this.askTimeoutMs;
     return new Promise((resolve, reject) => {
-      const task: Task = {
-        message,
-        transfer: options?.transfer,
-        resolve,
-        reject,
-        deadline: this.clock.now() + timeoutMs,
-        timeoutMs,
-        dispatched: false,
-        done: false,
-      };
+      const deadline = this.clock.now() + timeoutMs;
+      const task = new Task(this, message, options?.transfer, resolve, reject, deadline, timeoutMs);
+      this.pending++;
       this.queue.push(task);
       this.pump();
-      if (!task.dispatched) this.armQueueTimer(task.deadline);
+      if (!task.done) this.armTimer(deadline);
     });
   }
 
@@ -274,76 +297,117 @@ export class PoolCore {
       this.settle(task, () => task.reject(this.timeoutError(task)));
       return;
     }
-    task.dispatched = true;
+    task.routee = routee;
     routee.inFlight++;
+    this.running.add(task);
+    if (routee.direct !== undefined) {
+      task.askId = routee.direct.askInto(task.message, task, task.transfer);
+      return;
+    }
     const opts: AskOptions = task.transfer
       ? { timeoutMs: remaining, transfer: task.transfer }
       : { timeoutMs: remaining };
     routee.ref.ask(task.message, opts).then(
-      (v) => {
-        routee.inFlight--;
-        routee.completed++;
-        this.settle(task, () => task.resolve(v));
-        this.pump();
-      },
-      (e) => {
-        routee.inFlight--;
-        if (!task.done && this.options.redispatchOnLost && isRuntimeLostError(e)) {
-          task.dispatched = false;
-          this.queue.unshift(task); // first in line: it has waited longest (and is often the largest)
-          this.pump();
-          if (!task.dispatched) this.armQueueTimer(task.deadline);
-          return;
-        }
-        // The routee's ask timed out at the pool's deadline: report it as the pool's timeout.
-        this.settle(task, () => task.reject(isAskTimeoutError(e) ? this.timeoutError(task) : e));
-        this.pump();
-      },
+      (v) => task.reply(v),
+      (e) => task.fail(e),
     );
+  }
+
+  /** A routee answered `task`. @internal */
+  replied(task: Task, value: unknown): void {
+    const r = task.routee;
+    if (r === null) return; // answered after the pool gave up on it
+    task.routee = null;
+    this.running.delete(task);
+    r.inFlight--;
+    r.completed++;
+    this.settle(task, () => task.resolve(value));
+    this.pump();
+  }
+
+  /** A routee's ask for `task` failed. @internal */
+  failed(task: Task, error: unknown): void {
+    const r = task.routee;
+    if (r === null) return;
+    task.routee = null;
+    this.running.delete(task);
+    r.inFlight--;
+    if (!task.done && this.options.redispatchOnLost && isRuntimeLostError(error)) {
+      // Dispatch again, first in line (it has waited longest), once the loss has been fully
+      // processed (the lost routee is then marked down), never from inside that processing.
+      queueMicrotask(() => {
+        if (task.done) return;
+        this.queue.unshift(task);
+        this.pump();
+      });
+      return;
+    }
+    // A routee's own ask timing out at the pool's deadline is the pool's timeout.
+    this.settle(task, () => task.reject(isAskTimeoutError(error) ? this.timeoutError(task) : error));
+    this.pump();
   }
 
   private timeoutError(task: Task): AskTimeoutError {
     return new AskTimeoutError(this.address(), summarize(task.message), task.timeoutMs);
   }
 
-  private armQueueTimer(deadline: number): void {
+  private armTimer(deadline: number): void {
     if (deadline >= this.queueTimerAt) return;
     if (this.queueTimer !== undefined) this.clock.clearTimeout(this.queueTimer);
     this.queueTimerAt = deadline;
     this.queueTimer = this.clock.setTimeout(this.sweep, Math.max(0, deadline - this.clock.now()));
   }
 
-  /** Time out the queued asks whose deadline has passed; arm the timer for the next one. */
-  private expireQueued(): void {
+  private disarm(): void {
+    if (this.queueTimer !== undefined) this.clock.clearTimeout(this.queueTimer);
+    this.queueTimer = undefined;
+    this.queueTimerAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** Time out the asks (queued or running) whose deadline has passed; arm the timer for the next one. */
+  private expire(): void {
     this.queueTimer = undefined;
     this.queueTimerAt = Number.POSITIVE_INFINITY;
     const now = this.clock.now();
+    let next = Number.POSITIVE_INFINITY;
     const waiting: Task[] = [];
     while (!this.queue.isEmpty()) {
       const t = this.queue.shift()!;
       if (t.done) continue;
       if (t.deadline <= now) this.settle(t, () => t.reject(this.timeoutError(t)));
-      else waiting.push(t);
+      else {
+        waiting.push(t);
+        if (t.deadline < next) next = t.deadline;
+      }
     }
-    let next = Number.POSITIVE_INFINITY;
-    for (const t of waiting) {
-      this.queue.push(t);
-      if (t.deadline < next) next = t.deadline;
+    for (const t of waiting) this.queue.push(t);
+    let freed = false;
+    for (const t of [...this.running]) {
+      if (t.deadline > now) {
+        if (t.deadline < next) next = t.deadline;
+        continue;
+      }
+      const r = t.routee!;
+      t.routee = null;
+      this.running.delete(t);
+      r.inFlight--;
+      r.direct?.cancelAsk(t.askId);
+      freed = true;
+      this.settle(t, () => t.reject(this.timeoutError(t)));
     }
-    if (next !== Number.POSITIVE_INFINITY) this.armQueueTimer(next);
+    if (next !== Number.POSITIVE_INFINITY) this.armTimer(next);
+    if (freed) this.pump();
   }
 
   private settle(task: Task, fn: () => void): void {
     if (task.done) return;
     task.done = true;
+    if (--this.pending === 0) this.disarm(); // nothing left to time out: no timer keeps the process up
     fn();
   }
 
   close(): void {
     this.stopped = true;
-    if (this.queueTimer !== undefined) this.clock.clearTimeout(this.queueTimer);
-    this.queueTimer = undefined;
-    this.queueTimerAt = Number.POSITIVE_INFINITY;
     while (!this.queue.isEmpty()) {
       const t = this.queue.shift()!;
       this.settle(t, () => t.reject(new ActorStoppedError(this.address(), 'the pool stopped')));

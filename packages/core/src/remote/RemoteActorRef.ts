@@ -3,7 +3,9 @@
  * go through the runtime's link to that node; the API is the same as for a local ref.
  * @internal
  */
+import type { Transferable } from 'node:worker_threads';
 import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
+import type { ReplyTarget } from '../actor/ask.js';
 import type { RemoteRuntime } from './RemoteRuntime.js';
 
 export class RemoteActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, Reply> {
@@ -28,6 +30,16 @@ export class RemoteActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg,
 
   ask(message: Msg, options?: AskOptions): Promise<Reply> {
     return this.#runtime.ask(this, message, options) as Promise<Reply>;
+  }
+
+  /** @internal An ask whose reply goes to `target`, with no promise and no timer (see RemoteRuntime.askInto). */
+  askInto(message: Msg, target: ReplyTarget, transfer?: readonly Transferable[]): number {
+    return this.#runtime.askInto(this, message, target, transfer);
+  }
+
+  /** @internal Give up on an ask made with {@link askInto}. */
+  cancelAsk(id: number): void {
+    this.#runtime.cancelAsk(id);
   }
 
   /** @internal xstate interop: `sendTo(ref, …)` delivers through `_send`. */

@@ -49,7 +49,8 @@ export interface RemoteHost extends SystemInternals {
 }
 
 interface RemoteAsk {
-  readonly ask: PendingAsk;
+  /** A PendingAsk (a promise with its own timer), or a target that keeps its own deadline (see `askInto`). */
+  readonly ask: ReplyTarget;
   readonly node: string;
 }
 
@@ -172,6 +173,56 @@ export class RemoteRuntime {
     if (options?.transfer !== undefined && options.transfer.length > 0) link.addTransfer(options.transfer);
     link.push4(enc.hadRefs ? Rec.AskRefs : Rec.Ask, ref.path, m, id);
     return pending.promise;
+  }
+
+  /**
+   * An ask without a promise or a timer, for callers that keep their own deadline (a balancing
+   * pool has one timer for all its asks): `target` gets the reply or the failure. Returns the
+   * ask's id, for {@link cancelAsk} when the caller gives up on it (0: nothing to cancel).
+   */
+  askInto(
+    ref: RemoteActorRef,
+    message: unknown,
+    target: ReplyTarget,
+    transfer: readonly Transferable[] | undefined,
+  ): number {
+    const host = this.host;
+    if (host.isShutdown) {
+      target.fail(new SystemShutdownError(host.name, `cannot ask ${ref.address}`));
+      return 0;
+    }
+    if (ref.node === host.nodeId || ref.node === '') {
+      this.deliverLocal(ref.path, ref.address, message, target);
+      return 0;
+    }
+    const enc = this.encoder;
+    let m: unknown;
+    try {
+      m = enc.encode(message);
+    } catch (e) {
+      target.fail(e);
+      return 0;
+    }
+    const link = this.link(ref.node);
+    if (!link.open) {
+      target.fail(new ActorStoppedError(ref.address, `its runtime ${ref.node} is gone for good`));
+      return 0;
+    }
+    const down = this.downNodes.get(ref.node);
+    if (down !== undefined) {
+      target.fail(down);
+      return 0;
+    }
+    const id = ++this.askSeq;
+    this.asks.set(id, { ask: target, node: ref.node });
+    if (transfer !== undefined && transfer.length > 0) link.addTransfer(transfer);
+    link.push4(enc.hadRefs ? Rec.AskRefs : Rec.Ask, ref.path, m, id);
+    return id;
+  }
+
+  /** Forget an ask made with {@link askInto} (its caller gave up): a late reply is dropped. */
+  cancelAsk(id: number): void {
+    this.asks.delete(id);
   }
 
   sendControl(node: string, control: Control): void {
@@ -355,12 +406,14 @@ export class RemoteRuntime {
       case Rec.Reply:
       case Rec.ReplyRefs:
       case Rec.ReplyError: {
-        const pending = this.asks.get(b[i + 1] as number);
+        const id = b[i + 1] as number;
+        const pending = this.asks.get(id);
         if (pending === undefined || pending.node !== from) {
           // A reply after its ask timed out, or one that does not belong to the sender.
           this.host.dropped('unmatched-reply', `a reply from ${from} matches no ask waiting for it`);
           return;
         }
+        this.asks.delete(id);
         if (kind === Rec.ReplyError) pending.ask.fail(reviveError(sanitizeError(b[i + 2])));
         else pending.ask.reply(kind === Rec.ReplyRefs ? reviveRefs(b[i + 2], this.resolveFn) : b[i + 2]);
         return;
@@ -673,7 +726,9 @@ export class RemoteRuntime {
             );
       if (kind === Rec.Ask || kind === Rec.AskRefs) {
         const id = record[3] as number;
-        this.asks.get(id)?.ask.fail(cause);
+        const a = this.asks.get(id);
+        this.asks.delete(id);
+        a?.ask.fail(cause);
       } else if (kind === Rec.Tell || kind === Rec.TellRefs) {
         this.host.deadLetter(
           formatAddress({ system: this.host.name, node, path: String(record[1]) }),

@@ -35,7 +35,7 @@ describe('farm chaos', () => {
   }, 120_000);
 
   it('worker threads killed every 100 ms: every result exact, exactly once', async () => {
-    const tasks = Array.from({ length: 200 }, (_, i) => 27 + (i % 7));
+    const tasks = Array.from({ length: 300 }, (_, i) => 27 + (i % 7));
     const expected = runSequential(tasks).results;
     const r = await runFarm({ tasks, threads: 2, chaos: { everyMs: 100 } });
     expect(r.results).toEqual(expected);
