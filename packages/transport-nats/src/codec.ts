@@ -3,6 +3,7 @@
  * MessagePack (default) or JSON. Decoding treats every byte as untrusted: anything that is not a
  * well-formed envelope of a known version is rejected with a cause, never thrown at the caller.
  */
+import { UnserializableMessageError } from '@troupe/core';
 import { Packr } from 'msgpackr';
 
 /** The envelope version this package speaks. */
@@ -63,12 +64,38 @@ function check(value: unknown): Envelope | Rejected {
   return { from, to, batch };
 }
 
-/** MessagePack with structured-clone extensions (Map, Set, Date, typed arrays, cycles). */
+/**
+ * MessagePack, with msgpackr's extensions for Set, Date, typed arrays and BigInt. A `Map` arrives
+ * as a plain object (send entries arrays to keep one). Messages are trees: an object referenced
+ * twice arrives as two copies, and a cycle is refused at the sender with an
+ * `UnserializableMessageError` (msgpackr's object-identity encoding needs shared state between
+ * sender and receiver, which an at-most-once network cannot promise).
+ *
+ * @example
+ * ```ts
+ * const codec = msgpackCodec();
+ * const bytes = codec.encode('n1', 'n2', [1, 'user/a', { type: 'hi', at: new Date() }]);
+ * const env = codec.decode(bytes); // { from: 'n1', to: 'n2', batch: [...] }
+ * ```
+ */
 export function msgpackCodec(): WireCodec {
-  const packr = new Packr({ structuredClone: true, moreTypes: true, useRecords: false });
+  const packr = new Packr({ moreTypes: true, useRecords: false });
   return {
     name: 'msgpack',
-    encode: (from, to, batch) => packr.pack([WIRE_VERSION, from, to, batch]),
+    encode(from, to, batch) {
+      try {
+        return packr.pack([WIRE_VERSION, from, to, batch]);
+      } catch (e) {
+        if (e instanceof RangeError) {
+          throw new UnserializableMessageError(
+            'a message to another node contains a cycle (or is nested too deeply) and cannot be encoded; ' +
+              'send a tree of plain data (replace back-references by ids)',
+            { cause: e },
+          );
+        }
+        throw e;
+      }
+    },
     decode(bytes) {
       let value: unknown;
       try {

@@ -8,6 +8,7 @@ import {
   isPayloadTooLargeError,
   isTerminated,
   isUnknownBehaviourError,
+  isUnserializableMessageError,
   type SupervisionEvent,
   type Terminated,
 } from '@troupe/core';
@@ -343,6 +344,25 @@ describe('the network', () => {
     } finally {
       await small.stop();
     }
+  });
+
+  it('carries Sets, Dates, typed arrays and BigInts, and refuses a cycle at the sender', async () => {
+    const a = await system('types');
+    const b = await system('types');
+    await awaitNodes(a, 2);
+    const r = a.spawn<any, number, void, unknown>('nats.echo', undefined, { placement: { node: b.nodeId } });
+    const value = { set: new Set([1, 2]), at: new Date(5), bytes: new Uint8Array([7, 8]), big: 12n };
+    const back = (await r.ask({ type: 'echo', value })) as typeof value;
+    expect(back.set).toEqual(new Set([1, 2]));
+    expect(back.at).toEqual(new Date(5));
+    expect(back.bytes).toEqual(new Uint8Array([7, 8]));
+    expect(back.big).toBe(12n);
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    const err = (await r.ask({ type: 'echo', value: cyclic }).catch((e: Error) => e)) as Error;
+    expect(isUnserializableMessageError(err)).toBe(true);
+    expect(err.message).toMatch(/cycle/);
+    expect(await r.ask({ type: 'echo', value: 'still fine' })).toBe('still fine');
   });
 
   it('speaks JSON on the wire when asked to', async () => {
