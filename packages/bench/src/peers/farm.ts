@@ -11,11 +11,11 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { threadId } from 'node:worker_threads';
+import { threadId, Worker } from 'node:worker_threads';
 import { type ActorRef, type ActorSystem, createActorSystem, type PoolRef } from '@troupe/core';
 import type { FibResult, FibTask } from '@troupe/examples/dist/farm/behaviours.js';
 import { runFarm } from '@troupe/examples/dist/farm/farm.js';
-import { fib } from '@troupe/examples/dist/farm/fib.js';
+import { fib, fibCost } from '@troupe/examples/dist/farm/fib.js';
 import { awaitNodes, nats } from '@troupe/transport-nats';
 import { Piscina } from 'piscina';
 import type { Contender } from '../harness.js';
@@ -24,6 +24,7 @@ import { startTroupeNode, type TroupeNode } from '../procs.js';
 /** The farm's catalog module (compiled), loaded by the main thread, every thread and every node. */
 export const FARM_CATALOG = new URL(import.meta.resolve('@troupe/examples/dist/farm/behaviours.js'));
 const PISCINA_TASK = new URL('../workers/farm.js', import.meta.url).href;
+const RAW_FARM = new URL('../workers/farmRaw.js', import.meta.url);
 const ASK = { timeoutMs: 3_600_000 } as const;
 
 /** Every peer's answers are checked against these (computed once, untimed). */
@@ -120,6 +121,55 @@ export function examplesRunFarm(tasks: readonly number[], threads: number): Cont
       };
     },
   };
+}
+
+/**
+ * The hardware ceiling: raw `worker_threads`, each given its share of the tasks up front, split
+ * by cost (longest first, to the least loaded worker: for [38…33] on 2 threads a perfect split).
+ * No scheduling at all, so the only limit is how fast the cores compute together; on a VM whose
+ * two vCPUs slow each other down it is below 2× too.
+ */
+export function rawStaticFarm(tasks: readonly number[], threads: number): Contender {
+  const want = expected(tasks);
+  const shares: number[][] = Array.from({ length: threads }, () => []);
+  const load = new Array<number>(threads).fill(0);
+  const order = tasks.map((n, i) => ({ n, i })).sort((a, b) => b.n - a.n);
+  const where = new Array<{ w: number; k: number }>(tasks.length);
+  for (const { n, i } of order) {
+    const w = load.indexOf(Math.min(...load));
+    where[i] = { w, k: shares[w]!.length };
+    shares[w]!.push(n);
+    load[w]! += fibCost(n);
+  }
+  let workers: Worker[] = [];
+  return {
+    async open() {
+      workers = Array.from({ length: threads }, () => new Worker(RAW_FARM, { execArgv: [] }));
+      await Promise.all(workers.map((w) => once(w, [20])));
+    },
+    setup: () => ({
+      async run() {
+        const answers = await Promise.all(workers.map((w, i) => once(w, shares[i]!)));
+        check(
+          'raw static split',
+          tasks,
+          want,
+          tasks.map((_, i) => answers[where[i]!.w]![where[i]!.k]!),
+        );
+      },
+    }),
+    close: async () => {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+function once(w: Worker, tasks: number[]): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+    w.postMessage(tasks);
+  });
 }
 
 /** Piscina 5.3.2 with `threads` threads (min = max): one task per thread at a time, the rest queued. */

@@ -12,6 +12,7 @@ import {
   type NatsPlace,
   nodesFarm,
   piscinaFarm,
+  rawStaticFarm,
   sequentialFarm,
   troupeFarm,
 } from '../peers/farm.js';
@@ -52,6 +53,8 @@ export function farmSuite({ quick }: SuiteOptions): Suite {
         max: 1,
         label: 'Troupe time ≤ Piscina time',
       }),
+      // No scheduling at all: what the cores give together, the ceiling for every scheduler.
+      at(`raw worker_threads, static split, ${THREADS} threads`, k, () => rawStaticFarm(tasks, THREADS)),
     ],
   };
   const benchmarks: Benchmark[] = [threads];
