@@ -15,6 +15,7 @@ export {
   type Placement,
   type ReceiveResult,
   type SpawnOptions,
+  TERMINATION_REASONS,
   type Terminated,
   type TerminationReason,
   type Timers,

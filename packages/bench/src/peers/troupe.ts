@@ -44,11 +44,14 @@ const Idle = defineActor<Tick, number, Countdown>({
 });
 
 /** One actor system for all rounds of a case, as a program has; rounds spawn and stop actors in it. */
-function withSystem(setup: (system: ActorSystem) => Fixture | Promise<Fixture>): Contender {
+export function withSystem(
+  setup: (system: ActorSystem) => Fixture | Promise<Fixture>,
+  name = 'bench',
+): Contender {
   let system: ActorSystem | undefined;
   return {
     async open() {
-      system = await createActorSystem({ name: 'bench' });
+      system = await createActorSystem({ name });
     },
     setup: () => setup(system!),
     close: () => system?.shutdown(),

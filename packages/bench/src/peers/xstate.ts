@@ -10,11 +10,12 @@
  * The same machines hosted in Troupe actors (`fromXState`) are the `xstate` suite's other side:
  * same machine objects, same preallocated events, same Countdown.
  */
-import { type ActorRef, type ActorSystem, createActorSystem } from '@troupe/core';
+import type { ActorRef, ActorSystem } from '@troupe/core';
 import { fromXState, InMemorySnapshotStore } from '@troupe/core/xstate';
 import { type AnyActorRef, assign, createActor, fromTransition, sendTo, setup } from 'xstate';
 import type { Contender, Fixture } from '../harness.js';
 import { type Ball, Countdown, pairOfBalls, settle, type Tick } from './protocol.js';
+import { withSystem } from './troupe.js';
 
 interface XBall extends Ball<AnyActorRef> {}
 
@@ -152,14 +153,7 @@ const HostedPlayer = fromXState<Ball<ActorRef>>(playerMachine, { name: 'bench.xs
 
 /** One actor system for all rounds of a case, as a program has; each round spawns fresh machine actors. */
 function hosted(setup: (system: ActorSystem) => Promise<Fixture>): Contender {
-  let system: ActorSystem | undefined;
-  return {
-    async open() {
-      system = await createActorSystem({ name: 'bench-xstate' });
-    },
-    setup: () => setup(system!),
-    close: () => system?.shutdown(),
-  };
+  return withSystem(setup, 'bench-xstate');
 }
 
 /** Events: `n` tells of one preallocated tick to a machine hosted in a local Troupe actor. */

@@ -6,14 +6,19 @@ import { ActorStoppedError, SystemShutdownError } from '../errors.js';
 import type { ActorCell } from './ActorCell.js';
 import type { ActorRef, AskOptions } from './ActorRef.js';
 import { PendingAsk, type ReplyTarget } from './ask.js';
+import { RefBase } from './RefBase.js';
 
-export class LocalActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, Reply> {
+export class LocalActorRef<Msg = any, Reply = unknown>
+  extends RefBase<Msg, Reply>
+  implements ActorRef<Msg, Reply>
+{
   // A private field, not an own enumerable property: code that walks a message or a machine's
   // context deeply (structured clone checks, deep equality, xstate's snapshot copy) must not
   // wander from a ref into the whole actor system.
   readonly #cell: ActorCell;
 
   constructor(cell: ActorCell) {
+    super();
     this.#cell = cell;
   }
 
@@ -70,17 +75,4 @@ export class LocalActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, 
 
   /** @internal Nothing to forget for a local ask: a late reply to a settled target is ignored. */
   cancelAsk(_id: number): void {}
-
-  /** @internal xstate interop: `sendTo(ref, …)` delivers through `_send`. */
-  _send(event: Msg): void {
-    this.tell(event);
-  }
-
-  toJSON(): { $ref: string } {
-    return { $ref: this.address };
-  }
-
-  toString(): string {
-    return `ActorRef(${this.address})`;
-  }
 }

@@ -65,7 +65,24 @@ export interface Terminated {
  * },
  * ```
  */
-export type TerminationReason = 'stopped' | 'failed' | 'shutdown' | 'orphaned' | 'thread-lost' | 'node-lost';
+export type TerminationReason = (typeof TERMINATION_REASONS)[number];
+
+/**
+ * Every {@link TerminationReason}, e.g. to check one that arrived as data.
+ *
+ * @example
+ * ```ts
+ * const known = (TERMINATION_REASONS as readonly string[]).includes(reason);
+ * ```
+ */
+export const TERMINATION_REASONS = [
+  'stopped',
+  'failed',
+  'shutdown',
+  'orphaned',
+  'thread-lost',
+  'node-lost',
+] as const;
 
 /**
  * True if `m` is a {@link Terminated} notification.

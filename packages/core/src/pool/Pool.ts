@@ -11,6 +11,7 @@ import type { ReplyTarget } from '../actor/ask.js';
 import { summarize } from '../actor/ask.js';
 import { type Behaviour, defineActor, type Placement } from '../actor/behaviour.js';
 import type { LocalActorRef } from '../actor/LocalActorRef.js';
+import { RefBase } from '../actor/RefBase.js';
 import {
   ActorStoppedError,
   AskTimeoutError,
@@ -505,35 +506,32 @@ function currentRoutees(pool: ActorCell): ActorRef[] {
 }
 
 /** A pool ref: routes in the caller's runtime. @internal */
-class PoolActorRef implements PoolRef {
-  constructor(
-    private readonly actor: ActorRef,
-    private readonly core: PoolCore,
-  ) {}
+class PoolActorRef extends RefBase implements PoolRef {
+  // Private fields: a deep walk of a message holding this ref never wanders into the system.
+  readonly #actor: ActorRef;
+  readonly #core: PoolCore;
+  constructor(actor: ActorRef, core: PoolCore) {
+    super();
+    this.#actor = actor;
+    this.#core = core;
+  }
   get address(): string {
-    return this.actor.address;
+    return this.#actor.address;
   }
   get name(): string {
-    return this.actor.name;
+    return this.#actor.name;
   }
   get routees(): readonly ActorRef[] {
-    return this.core.routees;
+    return this.#core.routees;
   }
   tell(message: unknown, options?: TellOptions): void {
-    this.core.tell(message, options);
+    this.#core.tell(message, options);
   }
   ask(message: unknown, options?: AskOptions): Promise<unknown> {
-    return this.core.ask(message, options);
+    return this.#core.ask(message, options);
   }
   stats(): PoolStats {
-    return this.core.stats();
-  }
-  /** @internal xstate interop. */
-  _send(event: unknown): void {
-    this.tell(event);
-  }
-  toJSON(): { $ref: string } {
-    return { $ref: this.address };
+    return this.#core.stats();
   }
 }
 

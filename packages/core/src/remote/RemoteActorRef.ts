@@ -6,9 +6,13 @@
 import type { Transferable } from 'node:worker_threads';
 import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
 import type { ReplyTarget } from '../actor/ask.js';
+import { RefBase } from '../actor/RefBase.js';
 import type { RemoteRuntime } from './RemoteRuntime.js';
 
-export class RemoteActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg, Reply> {
+export class RemoteActorRef<Msg = any, Reply = unknown>
+  extends RefBase<Msg, Reply>
+  implements ActorRef<Msg, Reply>
+{
   readonly name: string;
 
   /** Private, so a deep walk of a message never wanders from a ref into the runtime. */
@@ -20,6 +24,7 @@ export class RemoteActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg,
     readonly node: string,
     readonly path: string,
   ) {
+    super();
     this.#runtime = runtime;
     this.name = path.slice(path.lastIndexOf('/') + 1);
   }
@@ -40,18 +45,5 @@ export class RemoteActorRef<Msg = any, Reply = unknown> implements ActorRef<Msg,
   /** @internal Give up on an ask made with {@link askInto}. */
   cancelAsk(id: number): void {
     this.#runtime.cancelAsk(id);
-  }
-
-  /** @internal xstate interop: `sendTo(ref, …)` delivers through `_send`. */
-  _send(event: Msg): void {
-    this.tell(event);
-  }
-
-  toJSON(): { $ref: string } {
-    return { $ref: this.address };
-  }
-
-  toString(): string {
-    return `ActorRef(${this.address})`;
   }
 }

@@ -5,7 +5,7 @@
  * @internal
  */
 
-import type { TerminationReason } from '../actor/behaviour.js';
+import { TERMINATION_REASONS, type TerminationReason } from '../actor/behaviour.js';
 import type { SerializedError } from '../errors.js';
 import type { MailboxOptions } from '../mailbox/Mailbox.js';
 import type { RestartType } from '../supervision/types.js';
@@ -89,14 +89,7 @@ export type Control =
   /** Tells from the receiver of this control were refused by a full mailbox (`count` of them). */
   | { readonly c: 'rejected'; readonly target: string; readonly count: number };
 
-const REASONS: ReadonlySet<string> = new Set<TerminationReason>([
-  'stopped',
-  'failed',
-  'shutdown',
-  'orphaned',
-  'thread-lost',
-  'node-lost',
-]);
+const REASONS: ReadonlySet<string> = new Set(TERMINATION_REASONS);
 
 /** A termination reason read off the wire: one of the known ones, else `stopped` (never trusted blindly). */
 export function wireReason(r: unknown): TerminationReason {

@@ -8,6 +8,7 @@
  */
 import type { AnyActorRef, Snapshot } from 'xstate';
 import { type ActorRef, type AskOptions, isActorRef, type TellOptions } from '../actor/ActorRef.js';
+import { RefBase } from '../actor/RefBase.js';
 import { ActorStoppedError } from '../errors.js';
 import type { ActorSystem } from '../system/ActorSystem.js';
 import type { SystemInternals } from '../system/internals.js';
@@ -35,12 +36,16 @@ export function resolverOf(system: ActorSystem): RefResolver {
  * not see: xstate's context copy passes over it, and `JSON.stringify` writes `{ $ref: address }`.
  * A restored one looks its address up on first use (and again while nothing answers there).
  */
-export class MachineRef<Msg = any, Reply = unknown> implements ActorRef<Msg, Reply> {
+export class MachineRef<Msg = any, Reply = unknown>
+  extends RefBase<Msg, Reply>
+  implements ActorRef<Msg, Reply>
+{
   readonly address: string;
   #target: ActorRef<Msg, Reply> | undefined;
   readonly #resolver: RefResolver | undefined;
 
   constructor(address: string, target: ActorRef<Msg, Reply> | undefined, resolver?: RefResolver) {
+    super();
     this.address = address;
     this.#target = target;
     this.#resolver = resolver;
@@ -66,19 +71,6 @@ export class MachineRef<Msg = any, Reply = unknown> implements ActorRef<Msg, Rep
     const t = this.#resolve();
     if (t !== undefined) return t.ask(message, options);
     return Promise.reject(new ActorStoppedError(this.address, 'no actor answers at this address'));
-  }
-
-  /** xstate interop: `sendTo(ref, …)` delivers through `_send`. */
-  _send(event: Msg): void {
-    this.tell(event);
-  }
-
-  toJSON(): { $ref: string } {
-    return { $ref: this.address };
-  }
-
-  toString(): string {
-    return `ActorRef(${this.address})`;
   }
 }
 
