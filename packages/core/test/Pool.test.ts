@@ -190,6 +190,52 @@ describe('pools', () => {
     expect(pool.stats()).toMatchObject({ queued: 0, inFlight: 0 });
   });
 
+  it('routes around a routee that stops for good, even with its queue full of asks', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    const Worker = defineActor<'quit' | number, undefined, void, number>({
+      name: 'quitting-worker',
+      async receive(ctx, _s, m) {
+        if (m === 'quit') {
+          ctx.stop(ctx.self);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 1));
+        ctx.reply(m);
+      },
+    });
+    const pool = system.spawnPool(Worker, undefined, { size: 2, routing: 'balancing', credit: 1 });
+    const asks = Array.from({ length: 2000 }, (_, i) => pool.ask(i, { timeoutMs: 20_000 }));
+    pool.routees[0]!.tell('quit');
+    const results = await Promise.allSettled(asks);
+    const failed = results.filter((r) => r.status === 'rejected');
+    // At most the one ask that routee held when it stopped fails; the rest go to the other routee.
+    expect(failed.length).toBeLessThanOrEqual(1);
+    await waitFor(() => pool.routees.length === 1);
+  });
+
+  it('keeps working after its own restart (a routee escalated)', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    const Flaky = defineActor<'boom' | 'ping', undefined, void, string>({
+      name: 'flaky',
+      receive(ctx, _s, m) {
+        if (m === 'boom') throw new Error('boom');
+        ctx.reply('pong');
+      },
+    });
+    for (const routing of ['balancing', 'round-robin'] as const) {
+      const pool = system.spawnPool(Flaky, undefined, {
+        size: 2,
+        routing,
+        supervision: { decider: () => 'escalate' },
+      });
+      const before = pool.routees.map((r) => r.address);
+      await pool.ask('boom').catch(() => undefined); // escalates: the guardian restarts the pool
+      await waitFor(() => pool.routees.length === 2 && pool.routees[0] !== undefined);
+      expect(await pool.ask('ping', { timeoutMs: 2000 })).toBe('pong');
+      expect(pool.routees.map((r) => r.address)).toEqual(before); // same names, new incarnations
+    }
+  });
+
   it('checks its options', async () => {
     system = await createActorSystem({ name: 'pool' });
     const s = system;

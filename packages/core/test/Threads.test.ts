@@ -235,6 +235,23 @@ describe('stop reasons across the boundary', () => {
   });
 });
 
+describe('stopping a thread actor', () => {
+  it('system.stop resolves, and the actor stays stopped, when its thread dies before the stop arrives', async () => {
+    const { system } = await withThreads(1);
+    const sq = system.spawn<unknown, unknown, void, unknown>('test.square', undefined, {
+      placement: { thread: 0 },
+      name: 'sq',
+    });
+    expect(await sq.ask(3)).toMatchObject({ sq: 9 });
+    sq.tell({ sleep: 400, n: 1 }); // busy: the stop waits behind it
+    const stopped = system.stop(sq);
+    await system.threads!.terminate(0);
+    await stopped;
+    expect(system.lookup('sq')).toBeUndefined();
+    await expect(sq.ask(3, { timeoutMs: 1000 })).rejects.toThrow();
+  });
+});
+
 describe('a crashed thread', () => {
   for (const [how, msg] of [
     ['process.exit() inside it', { type: 'exit' }],

@@ -365,6 +365,28 @@ describe('the network', () => {
     expect(await r.ask({ type: 'echo', value: 'still fine' })).toBe('still fine');
   });
 
+  it("refuses a thread's message with a cycle to another node at the asker, without harm to the process", async () => {
+    const a = await createActorSystem({
+      name: 'tcycle',
+      catalog: [new URL(`file://${catalog}`)],
+      threads: { size: 1, execArgv: [] },
+      transports: [nats({ servers: server.url, ...fast })],
+    });
+    systems.push(a);
+    const b = await system('tcycle');
+    await awaitNodes(a, 2);
+    const onThread = a.spawn<any, number, void, unknown>('nats.echo', undefined, {
+      placement: { thread: 0 },
+    });
+    const remote = a.spawn<any, number, void, unknown>('nats.echo', undefined, {
+      placement: { node: b.nodeId },
+    });
+    expect(await onThread.ask({ type: 'ask-cycle', to: remote }, { timeoutMs: 5000 })).toMatch(
+      /^UnserializableMessageError: .*cycle/,
+    );
+    expect(await remote.ask({ type: 'echo', value: 'still fine' })).toBe('still fine');
+  });
+
   it('speaks JSON on the wire when asked to', async () => {
     const a = await system('jsonwire', { codec: 'json' });
     const b = await system('jsonwire', { codec: 'json' });

@@ -10,7 +10,7 @@ import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
 import type { ReplyTarget } from '../actor/ask.js';
 import { summarize } from '../actor/ask.js';
 import { type Behaviour, defineActor, type Placement } from '../actor/behaviour.js';
-import type { LocalActorRef } from '../actor/LocalActorRef.js';
+import { LocalActorRef } from '../actor/LocalActorRef.js';
 import { RefBase } from '../actor/RefBase.js';
 import {
   ActorStoppedError,
@@ -149,9 +149,15 @@ class Routee {
   down = false;
   readonly address: string;
   readonly direct: DirectAsk | undefined;
+  private readonly cell: ActorCell | undefined;
   constructor(readonly ref: ActorRef) {
     this.address = ref.address;
     this.direct = directAsk(ref);
+    this.cell = ref instanceof LocalActorRef ? ref.cell : undefined;
+  }
+  /** A local routee that is stopping or stopped takes no more work (it leaves the pool soon). */
+  stopping(): boolean {
+    return this.cell !== undefined && this.cell.status >= Status.Stopping;
   }
 }
 
@@ -217,7 +223,8 @@ export class PoolCore {
     const rs = this.slots;
     if (rs.length === 0) return undefined;
     if (this.routing === 'consistent-hash') {
-      // Keys keep their routee: a message for a routee being restarted waits in its link.
+      // Keys keep their routee (the point of hashing), down or not: for a routee whose thread is
+      // being replaced the message waits in the link; for one on a lost node an ask fails at once.
       const key = this.options.hashKey!(message);
       return rs[this.ring!.lookup(String(key))]!.ref;
     }
@@ -235,6 +242,12 @@ export class PoolCore {
     }
     if (this.routing === 'balancing') {
       // A tell is a task whose reply nobody waits for; it still takes a credit until answered.
+      // One the pool cannot take (stopped, no routees, queue full) is a dead letter (ADR 0003).
+      const max = this.options.maxQueued;
+      if (this.stopped || this.slots.length === 0 || (max !== undefined && this.queue.length >= max)) {
+        this.deadLetter(message);
+        return;
+      }
       this.ask(message, options).catch(() => undefined);
       return;
     }
@@ -280,7 +293,7 @@ export class PoolCore {
       let bestLoad = credit;
       for (let i = 0; i < rs.length; i++) {
         const r = rs[i]!;
-        if (r.down || r.inFlight >= bestLoad) continue;
+        if (r.down || r.inFlight >= bestLoad || r.stopping()) continue;
         best = r;
         bestLoad = r.inFlight;
         if (bestLoad === 0) break;
@@ -335,9 +348,13 @@ export class PoolCore {
     r.inFlight--;
     if (!task.done && this.options.redispatchOnLost && isRuntimeLostError(error)) {
       // Dispatch again, first in line (it has waited longest), once the loss has been fully
-      // processed (the lost routee is then marked down), never from inside that processing.
+      // processed, never from inside that processing.
       queueMicrotask(() => {
         if (task.done) return;
+        if (this.stopped) {
+          this.settle(task, () => task.reject(new ActorStoppedError(this.address(), 'the pool stopped')));
+          return;
+        }
         this.queue.unshift(task);
         this.pump();
       });
@@ -345,7 +362,21 @@ export class PoolCore {
     }
     // A routee's own ask timing out at the pool's deadline is the pool's timeout.
     this.settle(task, () => task.reject(isAskTimeoutError(error) ? this.timeoutError(task) : error));
+    // Not from here: a failure can be reported from inside a dispatch (an ask refused at once) or
+    // from inside a routee's termination; pumping then would feed the queue to the same routee.
+    this.schedulePump();
+  }
+
+  private pumpScheduled = false;
+  private readonly pumpLater = () => {
+    this.pumpScheduled = false;
     this.pump();
+  };
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(this.pumpLater);
   }
 
   private timeoutError(task: Task): AskTimeoutError {
@@ -471,6 +502,9 @@ function poolBehaviour(supervision: SupervisionOptions | undefined): Behaviour<u
       return a;
     },
     onStop: (_ctx, a) => a.core.close(),
+    // A restart (after an escalation) stops the routees and spawns new ones in init; the pool's
+    // queue and callers stay (without this, the restart would run onStop and close the pool).
+    onRestart: () => undefined,
   });
 }
 

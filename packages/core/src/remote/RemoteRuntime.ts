@@ -280,6 +280,8 @@ export class RemoteRuntime {
     this.untrack(this.childrenByNode, old.node, old);
     const next = this.startChild(old.parent, node, old.spec, old.placement, restartCount);
     next.backoffAttempt = old.backoffAttempt;
+    next.terminationWaiters = old.terminationWaiters; // a pending system.stop waits for the new incarnation
+    old.terminationWaiters = null;
     return next;
   }
 
@@ -649,21 +651,30 @@ export class RemoteRuntime {
       if (port !== undefined) link.attach(port);
     }
     const err = error ?? new ActorStoppedError(node, `its runtime was lost (${detail})`);
+    const children = this.childrenByNode.get(node);
+    // Whoever routes to these children (a pool) hears of the loss before the asks to them fail,
+    // so a failed ask is never sent straight back to the lost runtime.
+    if (children !== undefined) {
+      for (const child of children) {
+        child.lost = true;
+        if (child.parent.childCells?.get(child.name) === child) child.parent.childListener?.(child, 'lost');
+      }
+    }
+    const failing: RemoteAsk[] = [];
     for (const [id, a] of this.asks) {
       if (a.node === node) {
         this.asks.delete(id);
-        a.ask.fail(err);
+        failing.push(a);
       }
     }
-    const children = this.childrenByNode.get(node);
+    for (const a of failing) a.ask.fail(err); // after the sweep: a failure may start new asks
     if (children !== undefined) {
       this.childrenByNode.delete(node);
       for (const child of children) {
-        child.lost = true;
         const parent = child.parent;
         if (parent.childCells?.get(child.name) !== child) continue;
-        parent.childListener?.(child, 'lost');
-        if (parent.status >= Status.Restarting) {
+        if (parent.status >= Status.Restarting || child.stopRequested) {
+          // Being stopped (or its parent is): a lost runtime ends it, nothing restarts it.
           parent.sendSystem({ k: Sys.ChildTerminated, child, reason, self: false });
         } else {
           this.track(this.childrenByNode, node, child); // it may be restarted on the replacement
@@ -706,6 +717,37 @@ export class RemoteRuntime {
   /** A batch could not be posted: retry record by record and report the ones that fail, at their senders. */
   private postFailed(node: string, batch: unknown[], error: unknown): void {
     const link = this.links.get(node);
+    this.refuseRecords(node, batch, error, (record) => link?.postRaw(record), undefined);
+  }
+
+  /**
+   * A batch a worker thread sent to a node (through this main thread) could not be sent, e.g. a
+   * message with a cycle or over the payload limit: retry record by record and answer each
+   * refused ask to the thread with the error, so the asker's ask rejects at once. Never throws.
+   */
+  forwardFailed(
+    to: string,
+    batch: unknown[],
+    error: unknown,
+    send: (b: unknown[]) => void,
+    answerThread: (records: unknown[]) => void,
+  ): void {
+    this.refuseRecords(to, batch, error, send, answerThread);
+  }
+
+  /**
+   * Send `batch` record by record with `send`; report each record that cannot go to `node` at
+   * its sender: an ask here rejects (or, for a thread's ask, `asker` gets a reply error), a tell
+   * is a dead letter, a reply becomes an error reply, a spawn fails the child to its parent.
+   * (Tells and spawns from a thread are reported here, on the main thread.)
+   */
+  private refuseRecords(
+    node: string,
+    batch: unknown[],
+    error: unknown,
+    send: (record: unknown[]) => void,
+    answerThread: ((records: unknown[]) => void) | undefined,
+  ): void {
     let i = 0;
     while (i < batch.length) {
       const kind = batch[i] as Rec;
@@ -713,7 +755,7 @@ export class RemoteRuntime {
       const record = batch.slice(i, i + size);
       i += size;
       try {
-        link?.postRaw(record);
+        send(record);
         continue;
       } catch (e) {
         error = e;
@@ -726,6 +768,11 @@ export class RemoteRuntime {
             );
       if (kind === Rec.Ask || kind === Rec.AskRefs) {
         const id = record[3] as number;
+        if (answerThread !== undefined) {
+          // The asker is a thread: its ask waits for a reply from `node`, so the error comes as one.
+          answerThread([Rec.ReplyError, id, serializeError(cause)]);
+          continue;
+        }
         const a = this.asks.get(id);
         this.asks.delete(id);
         a?.ask.fail(cause);
@@ -738,11 +785,25 @@ export class RemoteRuntime {
         this.host.events.publish({ kind: 'error', where: `tell to ${node}`, error: serializeError(cause) });
       } else if (kind === Rec.Reply || kind === Rec.ReplyRefs) {
         try {
-          link?.postRaw([Rec.ReplyError, record[1], serializeError(cause)]);
+          send([Rec.ReplyError, record[1], serializeError(cause)]);
         } catch {
           /* the link is gone */
         }
+      } else if (kind === Rec.Control) {
+        this.controlFailed(node, record[1] as Control, cause);
       }
+    }
+  }
+
+  /** A control record could not be sent: a spawn fails the child to its parent here, others are reported. */
+  private controlFailed(node: string, c: Control, cause: Error): void {
+    this.host.events.publish({ kind: 'error', where: `${c.c} to ${node}`, error: serializeError(cause) });
+    if (c.c !== 'spawn') return;
+    const parent = this.host.cellAt(c.parent);
+    const child = parent?.childCells?.get(c.spec.name);
+    if (parent !== undefined && child instanceof RemoteChild && child.node === node) {
+      child.lost = true; // it never started: a restart spawns it again (and fails again, up to the restart intensity)
+      parent.sendSystem({ k: Sys.Failed, child, error: cause });
     }
   }
 

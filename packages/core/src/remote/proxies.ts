@@ -23,6 +23,8 @@ export class RemoteChild implements ChildHandle {
   lost = false;
   /** Internal callbacks run once its parent has heard that it terminated for good (used by `system.stop`). */
   terminationWaiters: (() => void)[] | null = null;
+  /** A stop was sent: if its runtime is lost now, it is over (not restarted). */
+  stopRequested = false;
 
   constructor(
     private readonly runtime: RemoteRuntime,
@@ -80,6 +82,12 @@ export class RemoteChild implements ChildHandle {
           });
         return;
       case Sys.Stop:
+        this.stopRequested = true;
+        if (this.restartTimer !== undefined) {
+          // A backoff restart was pending: it must not bring the child back after the stop.
+          this.runtime.host.clock.clearTimeout(this.restartTimer);
+          this.restartTimer = undefined;
+        }
         if (this.lost)
           this.parent.sendSystem({ k: Sys.ChildTerminated, child: this, reason: m.reason, self: false });
         else

@@ -146,7 +146,24 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
       transports,
     );
     this.bridge = bridge;
-    if (this.pool !== undefined) this.pool.onForward = (from, to, batch) => bridge.send(from, to, batch);
+    const pool = this.pool;
+    if (pool !== undefined) {
+      const remote = this.remote;
+      pool.onForward = (from, to, batch) => {
+        try {
+          bridge.send(from, to, batch);
+        } catch (e) {
+          // A thread's message the codec refuses (a cycle, too large) must not crash this thread.
+          remote?.forwardFailed(
+            to,
+            batch,
+            e,
+            (b) => bridge.send(from, to, b),
+            (records) => pool.forwardIn(from, to, records),
+          );
+        }
+      };
+    }
     for (const t of transports) await t.start(bridge);
   }
 
