@@ -118,7 +118,9 @@ console.log(`final state: ${final.value} (machine ${final.status})`);
 console.log('notifications received by the customer:');
 for (const n of received) console.log(`  [${n.kind}] ${n.text}`);
 
-// Stopping the order deletes its snapshot (the work is done); the node leaves, the server stops.
+// The order is done: a deliberate stop deletes its snapshot (a shutdown alone would keep it, for
+// the next run to resume). Then the system shuts down, the node leaves, the server stops.
+await system.stop(moved);
 await system.shutdown();
 await survivor.stop('SIGINT');
 await local?.stop();
