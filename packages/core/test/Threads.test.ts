@@ -145,6 +145,29 @@ describe('refs across the boundary', () => {
     expect(copy.byteLength).toBe(2);
   });
 
+  it('delivers user data shaped like an encoded ref as data, with or without real refs beside it', async () => {
+    const { system } = await withThreads(1);
+    const t = echo(system, { thread: 0 });
+    const lookalike = { $ref: 'troupe://threads/x/user/y' };
+    const escape = { $lit: 1, other: [{ $ref: 'also data' }] };
+    for (const value of [
+      lookalike,
+      escape,
+      { data: lookalike, ref: t }, // a real ref in the same message
+      [escape, t],
+    ]) {
+      const back = (await t.ask({ type: 'echo', value })) as unknown;
+      const plain = JSON.parse(JSON.stringify(back)); // refs print as { $ref }
+      expect(plain).toEqual(JSON.parse(JSON.stringify(value)));
+    }
+    const withRef = (await t.ask({ type: 'echo', value: { data: lookalike, ref: t } })) as {
+      data: unknown;
+      ref: ActorRef<EchoMsg>;
+    };
+    expect(withRef.data).toEqual(lookalike); // still plain data
+    expect(await withRef.ref.ask({ type: 'echo', value: 7 })).toBe(7); // and the real ref works
+  });
+
   it('refuses messages that cannot cross, at the sender', async () => {
     const { system } = await withThreads(1);
     const t = echo(system, { thread: 0 });

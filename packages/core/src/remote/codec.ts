@@ -94,8 +94,18 @@ export class RefEncoder {
       }
       return changed ? new Set(items) : v;
     }
-    let copy: Record<string, unknown> | undefined;
     const obj = v as Record<string, unknown>;
+    if (Object.hasOwn(obj, '$ref') || Object.hasOwn(obj, '$lit')) {
+      // User data that looks like an encoded ref (or like this escape) travels escaped, so the
+      // receiver gives it back as it was instead of turning it into a ref.
+      this.hadRefs = true;
+      return { $lit: this.walkFields(obj, depth, at) };
+    }
+    return this.walkFields(obj, depth, at);
+  }
+
+  private walkFields(obj: Record<string, unknown>, depth: number, at: string): unknown {
+    let copy: Record<string, unknown> | undefined;
     for (const key in obj) {
       if (!Object.hasOwn(obj, key)) continue;
       const item = obj[key];
@@ -107,7 +117,7 @@ export class RefEncoder {
       if (out !== item && copy === undefined) copy = { ...obj };
       if (copy !== undefined) copy[key] = out;
     }
-    return copy ?? v;
+    return copy ?? obj;
   }
 }
 
@@ -116,6 +126,15 @@ export function reviveRefs(value: unknown, resolve: (address: string) => ActorRe
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
   const $ref = (value as { $ref?: unknown }).$ref;
   if (typeof $ref === 'string' && Object.keys(value).length === 1) return resolve($ref);
+  const $lit = (value as { $lit?: unknown }).$lit;
+  if ($lit !== undefined && Object.keys(value).length === 1 && isPlainContainer(value)) {
+    // Escaped user data (see RefEncoder): revive inside it, but not the object itself.
+    if (typeof $lit !== 'object' || $lit === null || !isPlainContainer($lit)) return $lit;
+    const inner = $lit as Record<string, unknown>;
+    for (const key in inner)
+      if (Object.hasOwn(inner, key)) inner[key] = reviveRefs(inner[key], resolve, depth + 1);
+    return inner;
+  }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = reviveRefs(value[i], resolve, depth + 1);
     return value;
