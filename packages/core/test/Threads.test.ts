@@ -149,12 +149,12 @@ describe('refs across the boundary', () => {
     const { system } = await withThreads(1);
     const t = echo(system, { thread: 0 });
     const lookalike = { $ref: 'troupe://threads/x/user/y' };
-    const escape = { $lit: 1, other: [{ $ref: 'also data' }] };
+    const escaped = { $lit: 1, other: [{ $ref: 'also data' }] };
     for (const value of [
       lookalike,
-      escape,
+      escaped,
       { data: lookalike, ref: t }, // a real ref in the same message
-      [escape, t],
+      [escaped, t],
     ]) {
       const back = (await t.ask({ type: 'echo', value })) as unknown;
       const plain = JSON.parse(JSON.stringify(back)); // refs print as { $ref }
