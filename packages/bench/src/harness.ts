@@ -313,3 +313,20 @@ function summarize(
 function meets(goal: Goal, value: number): boolean {
   return (goal.min === undefined || value >= goal.min) && (goal.max === undefined || value <= goal.max);
 }
+
+/**
+ * A case of `ops` operations per round, made by a peer's factory for that size (a suite's rows).
+ *
+ * @example
+ * ```ts
+ * sizedCase('Troupe', 2_000_000, troupePingPong, { on: 'value', min: 10e6 })
+ * ```
+ */
+export function sizedCase(
+  name: string,
+  ops: number,
+  make: (ops: number) => Contender,
+  goal?: Goal,
+): BenchCase {
+  return { name, ops, ...make(ops), ...(goal === undefined ? {} : { goal }) };
+}

@@ -2,7 +2,13 @@
  * Troupe's side of each benchmark: ordinary behaviours made with `defineActor`, typed messages,
  * the state returned from `receive`, a fresh actor system per round.
  */
-import { type ActorRef, type ActorSystem, createActorSystem, defineActor } from '@troupe/core';
+import {
+  type ActorRef,
+  type ActorSystem,
+  type Behaviour,
+  createActorSystem,
+  defineActor,
+} from '@troupe/core';
 import type { Contender, Fixture } from '../harness.js';
 import { collectGarbage, heapUsed, quiesce } from '../heap.js';
 import { type Ball, Countdown, pairOfBalls, settle, type Tick } from './protocol.js';
@@ -88,8 +94,13 @@ export function troupePingPong(n: number): Contender {
 
 /** Flood: `n` tells from outside to one actor, timed until the last is processed. */
 export function troupeFlood(n: number): Contender {
+  return floodOf(Counter, n);
+}
+
+/** A flood of `n` preallocated ticks to one actor of `behaviour` (any that ticks each tick's countdown). */
+export function floodOf(behaviour: Behaviour<Tick>, n: number, systemName = 'bench'): Contender {
   return withSystem(async (system) => {
-    const counter = system.spawn(Counter);
+    const counter = system.spawn(behaviour);
     await settle();
     const countdown = new Countdown(n);
     const tick: Tick = { type: 'tick', countdown };
@@ -100,7 +111,7 @@ export function troupeFlood(n: number): Contender {
       },
       teardown: () => stopAll(system, [counter]),
     };
-  });
+  }, systemName);
 }
 
 /** Spawn: `k` top-level actors, timed until every one has run its `init`. */

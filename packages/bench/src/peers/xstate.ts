@@ -15,7 +15,7 @@ import { fromXState, InMemorySnapshotStore } from '@troupe/core/xstate';
 import { type AnyActorRef, assign, createActor, fromTransition, sendTo, setup } from 'xstate';
 import type { Contender, Fixture } from '../harness.js';
 import { type Ball, Countdown, pairOfBalls, settle, type Tick } from './protocol.js';
-import { withSystem } from './troupe.js';
+import { floodOf, withSystem } from './troupe.js';
 
 interface XBall extends Ball<AnyActorRef> {}
 
@@ -158,19 +158,7 @@ function hosted(setup: (system: ActorSystem) => Promise<Fixture>): Contender {
 
 /** Events: `n` tells of one preallocated tick to a machine hosted in a local Troupe actor. */
 export function hostedFlood(n: number, persisted = false): Contender {
-  return hosted(async (system) => {
-    const counter = system.spawn(persisted ? PersistedCounter : HostedCounter);
-    await settle();
-    const countdown = new Countdown(n);
-    const tick: Tick = { type: 'tick', countdown };
-    return {
-      run() {
-        for (let i = 0; i < n; i++) counter.tell(tick);
-        return countdown.done;
-      },
-      teardown: () => system.stop(counter),
-    };
-  });
+  return floodOf(persisted ? PersistedCounter : HostedCounter, n, 'bench-xstate');
 }
 
 /** Ping-pong: two hosted player machines answer each other with `sendTo` to Troupe refs. */

@@ -7,7 +7,7 @@
  * system in an untimed setup. Peers that are an order of magnitude slower run fewer operations
  * per round so the suite stays short; a rate is per operation, so it is comparable.
  */
-import type { BenchCase, Benchmark, Contender, Goal, Suite, SuiteOptions } from '../harness.js';
+import { type Benchmark, type Goal, type Suite, type SuiteOptions, sizedCase } from '../harness.js';
 import { limitFlood, limitPingPong } from '../peers/limit.js';
 import { nactFlood, nactPingPong, nactSpawn } from '../peers/nact.js';
 import { troupeFlood, troupeIdleHeap, troupePingPong, troupeSpawn } from '../peers/troupe.js';
@@ -33,10 +33,7 @@ const slow = (n: number) => Math.max(1000, Math.round(n / 10));
 const TEN_TIMES: Goal = { on: 'ratio', min: 10 };
 const IDLE_GOAL: Goal = { on: 'value', max: 2 ** 30 / 1_000_000, label: '1M actors < 1 GiB' };
 
-/** A case of `ops` operations per round, made by a peer's factory for that size. */
-function at(name: string, ops: number, make: (ops: number) => Contender, goal?: Goal): BenchCase {
-  return { name, ops, ...make(ops), ...(goal === undefined ? {} : { goal }) };
-}
+const at = sizedCase;
 
 export function localSuite({ quick }: SuiteOptions): Suite {
   const s = quick ? QUICK : FULL;

@@ -6,7 +6,7 @@
  * process: sender and receiver share one event loop and nats-server has the other core. See
  * peers/nats.ts for what each case does exactly. Without nats-server the suite is skipped.
  */
-import type { BenchCase, Benchmark, Contender, Goal, Suite, SuiteOptions } from '../harness.js';
+import { type Benchmark, type Suite, type SuiteOptions, sizedCase } from '../harness.js';
 import {
   type NatsPlace,
   rawInbox,
@@ -28,9 +28,7 @@ interface Sizes {
 const FULL: Sizes = { ask1: 5000, ask256: 300_000, tell: 1_000_000 };
 const QUICK: Sizes = { ask1: 1000, ask256: 20_000, tell: 100_000 };
 
-function at(name: string, ops: number, make: (ops: number) => Contender, goal?: Goal): BenchCase {
-  return { name, ops, ...make(ops), ...(goal === undefined ? {} : { goal }) };
-}
+const at = sizedCase;
 
 export function natsSuite({ quick }: SuiteOptions): Suite {
   const title = 'Remote actors over NATS: Troupe vs the raw NATS client, one private nats-server';

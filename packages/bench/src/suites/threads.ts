@@ -7,7 +7,7 @@
  * a program. See peers/threads.ts for what each case does exactly.
  */
 import { availableParallelism } from 'node:os';
-import type { BenchCase, Benchmark, Contender, Goal, Suite, SuiteOptions } from '../harness.js';
+import { type Benchmark, type Suite, type SuiteOptions, sizedCase } from '../harness.js';
 import {
   idleLoopDelay,
   piscinaLoopDelay,
@@ -45,10 +45,7 @@ const QUICK: Sizes = { tell: 200_000, ask1: 2000, ask256: 40_000, pool: 50_000, 
 /** Asks in flight for the pool benchmark ("many"); the Troupe and Piscina cases use the same. */
 const POOL_DEPTH = 1024;
 
-/** A case of `ops` operations per round, made by a peer's factory for that size. */
-function at(name: string, ops: number, make: (ops: number) => Contender, goal?: Goal): BenchCase {
-  return { name, ops, ...make(ops), ...(goal === undefined ? {} : { goal }) };
-}
+const at = sizedCase;
 
 /** Microseconds per operation: the score of the latency benchmarks. */
 const microsPerOp = (r: { ms: number; ops: number }) => (r.ms * 1000) / r.ops;

@@ -7,7 +7,7 @@
  * events (peers/protocol.ts) and end a round through the same Countdown, ticked by the machine's
  * own action; the Troupe system lives across rounds, the machine actors are fresh each round.
  */
-import type { BenchCase, Benchmark, Contender, Goal, Suite, SuiteOptions } from '../harness.js';
+import { type Benchmark, type Goal, type Suite, type SuiteOptions, sizedCase } from '../harness.js';
 import { hostedFlood, hostedPingPong, xstateFlood, xstatePingPong } from '../peers/xstate.js';
 
 const BARE = 'bare createActor';
@@ -24,9 +24,7 @@ const QUICK: Sizes = { events: 100_000, pingPong: 50_000 };
 /** The goal, checked on the hosted row: bare / hosted (events per second) ≤ 1.3. */
 const OVERHEAD: Goal = { on: 'ratio', max: 1.3, label: 'overhead ≤ 1.3×' };
 
-function at(name: string, ops: number, make: (ops: number) => Contender, goal?: Goal): BenchCase {
-  return { name, ops, ...make(ops), ...(goal === undefined ? {} : { goal }) };
-}
+const at = sizedCase;
 
 export function xstateSuite({ quick }: SuiteOptions): Suite {
   const s = quick ? QUICK : FULL;

@@ -40,19 +40,10 @@ export class LocalActorRef<Msg = any, Reply = unknown>
   }
 
   ask(message: Msg, options?: AskOptions): Promise<Reply> {
-    let cell = this.#cell;
-    // A ref names a path: a new incarnation there (a permanent child started again) answers.
-    if (cell.isTerminated()) cell = cell.system.cellAt(cell.path) ?? cell;
-    const sys = cell.system;
-    if (cell.isTerminated()) {
-      const err = sys.isShutdown
-        ? new SystemShutdownError(sys.name, `cannot ask ${cell.address}`)
-        : new ActorStoppedError(cell.address);
-      return Promise.reject(err);
-    }
+    const sys = this.#cell.system;
     const timeoutMs = options?.timeoutMs ?? sys.askTimeoutMs;
-    const pending = new PendingAsk(sys, sys.clock, cell.address, message, timeoutMs);
-    cell.enqueue(message, pending);
+    const pending = new PendingAsk(sys, sys.clock, this.#cell.address, message, timeoutMs);
+    this.askInto(message, pending);
     return pending.promise as Promise<Reply>;
   }
 

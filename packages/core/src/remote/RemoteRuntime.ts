@@ -144,34 +144,19 @@ export class RemoteRuntime {
 
   ask(ref: RemoteActorRef, message: unknown, options: AskOptions | undefined): Promise<unknown> {
     const host = this.host;
-    if (host.isShutdown)
-      return Promise.reject(new SystemShutdownError(host.name, `cannot ask ${ref.address}`));
-    const timeoutMs = options?.timeoutMs ?? host.askTimeoutMs;
-    if (ref.node === host.nodeId || ref.node === '') {
-      const pending = new PendingAsk(host, host.clock, ref.address, message, timeoutMs);
-      this.deliverLocal(ref.path, ref.address, message, pending);
-      return pending.promise;
-    }
-    const enc = this.encoder;
-    let m: unknown;
-    try {
-      m = enc.encode(message);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    if (!this.link(ref.node).open) {
-      return Promise.reject(new ActorStoppedError(ref.address, `its runtime ${ref.node} is gone for good`));
-    }
-    const down = this.downNodes.get(ref.node);
-    if (down !== undefined) return Promise.reject(down);
-    const id = ++this.askSeq;
-    const pending = new PendingAsk(host, host.clock, ref.address, message, timeoutMs, () =>
-      this.asks.delete(id),
+    let id = 0;
+    // A promise with its own timer; on a timeout it forgets its entry, so a late reply is dropped.
+    const pending = new PendingAsk(
+      host,
+      host.clock,
+      ref.address,
+      message,
+      options?.timeoutMs ?? host.askTimeoutMs,
+      () => {
+        if (id !== 0) this.asks.delete(id);
+      },
     );
-    this.asks.set(id, { ask: pending, node: ref.node });
-    const link = this.link(ref.node);
-    if (options?.transfer !== undefined && options.transfer.length > 0) link.addTransfer(options.transfer);
-    link.push4(enc.hadRefs ? Rec.AskRefs : Rec.Ask, ref.path, m, id);
+    id = this.askInto(ref, message, pending, options?.transfer);
     return pending.promise;
   }
 

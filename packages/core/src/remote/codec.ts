@@ -95,19 +95,11 @@ export class RefEncoder {
       return changed ? new Set(items) : v;
     }
     const obj = v as Record<string, unknown>;
-    if (Object.hasOwn(obj, '$ref') || Object.hasOwn(obj, '$lit')) {
-      // User data that looks like an encoded ref (or like this escape) travels escaped, so the
-      // receiver gives it back as it was instead of turning it into a ref.
-      this.hadRefs = true;
-      return { $lit: this.walkFields(obj, depth, at) };
-    }
-    return this.walkFields(obj, depth, at);
-  }
-
-  private walkFields(obj: Record<string, unknown>, depth: number, at: string): unknown {
     let copy: Record<string, unknown> | undefined;
+    let lookalike = false;
     for (const key in obj) {
       if (!Object.hasOwn(obj, key)) continue;
+      if (key.charCodeAt(0) === 36 /* $ */ && (key === '$ref' || key === '$lit')) lookalike = true;
       const item = obj[key];
       let out = item;
       if (typeof item === 'object' && item !== null)
@@ -117,7 +109,11 @@ export class RefEncoder {
       if (out !== item && copy === undefined) copy = { ...obj };
       if (copy !== undefined) copy[key] = out;
     }
-    return copy ?? obj;
+    if (!lookalike) return copy ?? obj;
+    // User data that looks like an encoded ref (or like this escape) travels escaped, so the
+    // receiver gives it back as it was instead of turning it into a ref.
+    this.hadRefs = true;
+    return { $lit: copy ?? obj };
   }
 }
 

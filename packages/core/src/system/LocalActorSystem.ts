@@ -15,9 +15,8 @@ import { Catalog } from '../catalog/Catalog.js';
 import { Dispatcher } from '../dispatch/Dispatcher.js';
 import { InvalidOptionsError, SystemShutdownError, serializeError } from '../errors.js';
 import { type PoolOptions, type PoolRef, spawnPool } from '../pool/Pool.js';
-import type { RemoteChild } from '../remote/proxies.js';
 import { RemoteRuntime } from '../remote/RemoteRuntime.js';
-import { Sys } from '../supervision/handles.js';
+import { type ChildHandle, Sys } from '../supervision/handles.js';
 import type { ThreadOptions, ThreadsInfo } from '../threads/options.js';
 import { ThreadPool } from '../threads/ThreadPool.js';
 import { TransportBridge } from '../transport/bridge.js';
@@ -339,21 +338,15 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
         ),
       );
     }
-    if (child instanceof ActorCell) {
-      return this.whenStopped(child, () => child.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false }));
-    }
-    // In another runtime: done when the guardian hears that it terminated.
-    return new Promise((resolve) => {
-      const remote = child as RemoteChild;
-      (remote.terminationWaiters ??= []).push(resolve);
-      child.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false });
-    });
+    // Here or in another runtime: done once it has terminated (a proxy's waiters run when the
+    // guardian hears that it did).
+    return this.whenStopped(child, () => child.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false }));
   }
 
-  private whenStopped(cell: ActorCell, start: () => void): Promise<void> {
-    if (cell.status === Status.Stopped) return Promise.resolve();
+  private whenStopped(child: ChildHandle, start: () => void): Promise<void> {
+    if (child instanceof ActorCell && child.status === Status.Stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      (cell.terminationWaiters ??= []).push(resolve);
+      (child.terminationWaiters ??= []).push(resolve);
       start();
     });
   }
