@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ActorCell } from '../src/actor/ActorCell.js';
 import {
   type ActorSystem,
   createActorSystem,
@@ -7,13 +8,14 @@ import {
   isActorFailedError,
   isActorStoppedError,
   isAskTimeoutError,
+  isInvalidOptionsError,
   isMailboxFullError,
   isReplyOutsideAskError,
   isTerminated,
   type OverflowPolicy,
   type Terminated,
 } from '../src/index.js';
-import { createProbe } from '../src/testing/index.js';
+import { createProbe, ManualClock } from '../src/testing/index.js';
 import { settle, waitFor } from './helpers.js';
 
 let system: ActorSystem | undefined;
@@ -113,6 +115,71 @@ describe('ask', () => {
     expect(err.message).toContain(s.address);
     expect(err.message).toContain("{ type: 'ping' }");
     expect(err.message).toContain('20 ms');
+  });
+
+  it('times out each ask at its own deadline, whatever the mix of timeouts and the order of replies', async () => {
+    const clock = new ManualClock();
+    system = await createActorSystem({ name: 'test', clock });
+    const held: ((v: string) => void)[] = [];
+    const Holder = defineActor<string, undefined, void, string>({
+      name: 'holder',
+      receive(ctx, _s, m) {
+        if (m === 'now') ctx.reply('now');
+        else {
+          // Answer later (the mailbox moves on): the pool's way of keeping a reply target.
+          const reply = (ctx as unknown as ActorCell).detachReply()!;
+          held.push((v) => reply.reply(v));
+        }
+      },
+    });
+    const h = system.spawn(Holder);
+    const outcome: Record<string, string> = {};
+    const track = (name: string, p: Promise<unknown>) =>
+      p.then(
+        (v) => void (outcome[name] = `ok:${String(v)}`),
+        (e) => void (outcome[name] = isAskTimeoutError(e) ? 'timeout' : `error:${String(e)}`),
+      );
+    const all = [
+      track('a100', h.ask('x', { timeoutMs: 100 })),
+      track('b50', h.ask('x', { timeoutMs: 50 })),
+      track('c100', h.ask('x', { timeoutMs: 100 })),
+      track('d200', h.ask('x', { timeoutMs: 200 })),
+      track('forever', h.ask('x', { timeoutMs: Number.POSITIVE_INFINITY })),
+    ];
+    await waitFor(() => held.length === 5);
+    expect(system.stats().pendingAsks).toBe(5);
+    held[0]!('first'); // a100 answered: c100 is now the oldest of its list
+    clock.advance(60); // b50 expires
+    await settle();
+    expect(outcome).toEqual({ a100: 'ok:first', b50: 'timeout' });
+    clock.advance(30); // t = 90: nothing due
+    await settle();
+    expect(Object.keys(outcome)).toHaveLength(2);
+    clock.advance(15); // t = 105: c100 expires
+    await settle();
+    expect(outcome.c100).toBe('timeout');
+    held[3]!('late-d'); // d200 answered in time
+    clock.advance(1_000_000);
+    await settle();
+    expect(outcome.d200).toBe('ok:late-d');
+    expect(outcome.forever).toBeUndefined(); // Infinity: no deadline
+    held[4]!('at last');
+    await Promise.all(all);
+    expect(outcome.forever).toBe('ok:at last');
+    expect(system.stats().pendingAsks).toBe(0);
+    expect(await h.ask('now', { timeoutMs: 10 })).toBe('now'); // a fresh list after the old ones emptied
+  });
+
+  it('refuses an ask timeout that is not a number ≥ 0, naming it', async () => {
+    system = await createActorSystem({ name: 'test' });
+    const r = system.spawn(Recorder);
+    for (const bad of [-1, Number.NaN]) {
+      const err = await r.ask('x', { timeoutMs: bad }).catch((e) => e);
+      expect(isInvalidOptionsError(err)).toBe(true);
+      expect(String(err)).toContain(`got ${String(bad)}`);
+    }
+    const pool = system.spawnPool(Recorder, undefined, { size: 2 });
+    expect(isInvalidOptionsError(await pool.ask('x', { timeoutMs: -5 }).catch((e) => e))).toBe(true);
   });
 
   it('rejects at once when the actor has stopped', async () => {

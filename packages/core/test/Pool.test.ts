@@ -190,6 +190,33 @@ describe('pools', () => {
     expect(pool.stats()).toMatchObject({ queued: 0, inFlight: 0 });
   });
 
+  it('round-robin asks time out at their deadline with the pool named, and count in the stats', async () => {
+    const clock = new ManualClock();
+    system = await createActorSystem({ name: 'pool', clock });
+    let release: (() => void) | undefined;
+    const Stuck = defineActor<'hang' | 'ok', undefined, void, string>({
+      name: 'stuck-rr',
+      async receive(ctx, _s, m) {
+        if (m === 'hang') await new Promise<void>((r) => (release = r));
+        ctx.reply(m);
+      },
+    });
+    const pool = system.spawnPool(Stuck, undefined, { size: 2, name: 'rr' });
+    const hung = pool.ask('hang', { timeoutMs: 100 }); // routee-0
+    const ok = pool.ask('ok', { timeoutMs: 100 }); // routee-1
+    expect(await ok).toBe('ok');
+    expect(pool.stats()).toMatchObject({ queued: 0, inFlight: 1 });
+    clock.advance(101);
+    await expect(hung).rejects.toSatisfy(
+      (e) => isAskTimeoutError(e) && (e as Error).message.includes(pool.address),
+    );
+    release!(); // the late reply is ignored
+    expect(await pool.ask('ok')).toBe('ok'); // routee-0 again
+    const s = pool.stats();
+    expect(s.inFlight).toBe(0);
+    expect(s.completed).toEqual({ [pool.routees[0]!.address]: 1, [pool.routees[1]!.address]: 1 });
+  });
+
   it('routes around a routee that stops for good, even with its queue full of asks', async () => {
     system = await createActorSystem({ name: 'pool' });
     const Worker = defineActor<'quit' | number, undefined, void, number>({

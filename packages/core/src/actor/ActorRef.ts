@@ -30,7 +30,7 @@ export interface TellOptions {
  * ```
  */
 export interface AskOptions extends TellOptions {
-  /** How long to wait for the reply before rejecting with `AskTimeoutError`. Default: the system's `askTimeoutMs` (5000). */
+  /** How long (ms, ≥ 0; `Infinity`: no limit) to wait for the reply before rejecting with `AskTimeoutError`. Default: the system's `askTimeoutMs` (5000). */
   readonly timeoutMs?: number;
 }
 

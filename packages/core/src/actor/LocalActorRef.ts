@@ -5,7 +5,7 @@
 import { ActorStoppedError, SystemShutdownError } from '../errors.js';
 import type { ActorCell } from './ActorCell.js';
 import type { ActorRef, AskOptions } from './ActorRef.js';
-import { PendingAsk, type ReplyTarget } from './ask.js';
+import { badAskTimeout, PendingAsk, type ReplyTarget } from './ask.js';
 import { RefBase } from './RefBase.js';
 
 export class LocalActorRef<Msg = any, Reply = unknown>
@@ -42,7 +42,9 @@ export class LocalActorRef<Msg = any, Reply = unknown>
   ask(message: Msg, options?: AskOptions): Promise<Reply> {
     const sys = this.#cell.system;
     const timeoutMs = options?.timeoutMs ?? sys.askTimeoutMs;
-    const pending = new PendingAsk(sys, sys.clock, this.#cell.address, message, timeoutMs);
+    const bad = badAskTimeout(timeoutMs);
+    if (bad !== undefined) return Promise.reject(bad);
+    const pending = new PendingAsk(sys, this.#cell.address, message, timeoutMs);
     this.askInto(message, pending);
     return pending.promise as Promise<Reply>;
   }

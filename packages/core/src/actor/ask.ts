@@ -3,7 +3,7 @@
  * a reply target for a remote asker (a thread or a node) implements the same interface.
  * @internal
  */
-import { AskTimeoutError } from '../errors.js';
+import { AskTimeoutError, InvalidOptionsError } from '../errors.js';
 import type { Clock } from '../system/clock.js';
 
 /** Where a reply goes. */
@@ -12,9 +12,18 @@ export interface ReplyTarget {
   fail(error: unknown): void;
 }
 
-/** Set of asks still waiting, so shutdown can reject them. */
+/** Where asks wait: the system's {@link PendingAsks}. */
 export interface AskRegistry {
-  readonly pendingAsks: Set<PendingAsk>;
+  readonly pendingAsks: PendingAsks;
+}
+
+/** The error for an ask timeout that is not a number ≥ 0 (`Infinity`: wait for ever), else undefined. */
+export function badAskTimeout(timeoutMs: number): InvalidOptionsError | undefined {
+  return timeoutMs >= 0
+    ? undefined
+    : new InvalidOptionsError(
+        `ask timeoutMs must be a number ≥ 0 (Infinity: no timeout), got ${String(timeoutMs)}`,
+      );
 }
 
 /** A short description of a message for error texts: its `type` if it has one, else a JSON preview. */
@@ -32,20 +41,26 @@ export function summarize(message: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-/** A local ask waiting for its reply. */
+/**
+ * A local ask waiting for its reply: a promise, and a place in its system's deadline lists
+ * (no timer of its own).
+ */
 export class PendingAsk implements ReplyTarget {
-  private timer: unknown;
-  private done = false;
+  /** When it times out (`clock.now()` time). */
+  deadline = 0;
+  /** Neighbours in its deadline list; `list` is null once settled. */
+  prev: PendingAsk | null = null;
+  next: PendingAsk | null = null;
+  list: AskList | null = null;
   private resolveFn!: (v: unknown) => void;
   private rejectFn!: (e: unknown) => void;
   readonly promise: Promise<unknown>;
 
   constructor(
     private readonly registry: AskRegistry,
-    private readonly clock: Clock,
-    actor: string,
-    message: unknown,
-    timeoutMs: number,
+    private readonly actor: string,
+    private readonly message: unknown,
+    readonly timeoutMs: number,
     private readonly onSettle?: () => void,
   ) {
     this.promise = new Promise((res, rej) => {
@@ -53,28 +68,119 @@ export class PendingAsk implements ReplyTarget {
       this.rejectFn = rej;
     });
     registry.pendingAsks.add(this);
-    this.timer = clock.setTimeout(
-      () => this.fail(new AskTimeoutError(actor, summarize(message), timeoutMs)),
-      timeoutMs,
-    );
   }
 
   reply(value: unknown): void {
-    if (this.done) return;
+    if (this.list === null) return;
     this.settle();
     this.resolveFn(value);
   }
 
   fail(error: unknown): void {
-    if (this.done) return;
+    if (this.list === null) return;
     this.settle();
     this.rejectFn(error);
   }
 
+  /** Its deadline passed. */
+  expire(): void {
+    this.fail(new AskTimeoutError(this.actor, summarize(this.message), this.timeoutMs));
+  }
+
   private settle(): void {
-    this.done = true;
-    this.clock.clearTimeout(this.timer);
-    this.registry.pendingAsks.delete(this);
+    this.registry.pendingAsks.remove(this);
     this.onSettle?.();
+  }
+}
+
+/** Node runs a longer timer at once: wait the most it can, then look again. */
+const timerDelay = (ms: number) => Math.min(ms, 2_147_483_647);
+
+/** The asks of one timeout value, oldest first: their deadlines come in order. */
+class AskList {
+  head: PendingAsk | null = null;
+  tail: PendingAsk | null = null;
+  timer: unknown = undefined;
+  private readonly fire = () => this.expire();
+
+  constructor(
+    private readonly owner: PendingAsks,
+    readonly timeoutMs: number,
+  ) {}
+
+  push(ask: PendingAsk): void {
+    ask.list = this;
+    ask.prev = this.tail;
+    if (this.tail === null) this.head = ask;
+    else this.tail.next = ask;
+    this.tail = ask;
+    if (this.timer === undefined)
+      this.timer = this.owner.clock.setTimeout(this.fire, timerDelay(this.timeoutMs));
+  }
+
+  unlink(ask: PendingAsk): void {
+    if (ask.prev === null) this.head = ask.next;
+    else ask.prev.next = ask.next;
+    if (ask.next === null) this.tail = ask.prev;
+    else ask.next.prev = ask.prev;
+    ask.prev = ask.next = ask.list = null;
+    // Empty: no timer may keep the process up. (A timer armed for a head that has left meanwhile
+    // just fires early and is armed again for the new head.)
+    if (this.head === null) this.owner.emptied(this);
+  }
+
+  private expire(): void {
+    this.timer = undefined;
+    const now = this.owner.clock.now();
+    let a = this.head;
+    while (a !== null && a.deadline <= now) {
+      a.expire(); // unlinks it (and may drop this list when it was the last)
+      a = this.head;
+    }
+    if (a !== null && this.timer === undefined)
+      this.timer = this.owner.clock.setTimeout(this.fire, timerDelay(a.deadline - now));
+  }
+}
+
+/**
+ * The asks of a runtime still waiting for their reply, and their deadlines: one list per timeout
+ * value, in which deadlines come in order (as Node keeps its own timers), and one clock timer per
+ * list, armed for its oldest ask. Adding and settling an ask is O(1) with no timer of its own;
+ * shutdown fails every ask still here.
+ * @internal
+ */
+export class PendingAsks {
+  private readonly lists = new Map<number, AskList>();
+  /** Asks waiting now. */
+  size = 0;
+
+  constructor(readonly clock: Clock) {}
+
+  add(ask: PendingAsk): void {
+    const ms = ask.timeoutMs;
+    let list = this.lists.get(ms);
+    if (list === undefined) this.lists.set(ms, (list = new AskList(this, ms)));
+    ask.deadline = this.clock.now() + ms;
+    list.push(ask);
+    this.size++;
+  }
+
+  remove(ask: PendingAsk): void {
+    ask.list?.unlink(ask);
+    this.size--;
+  }
+
+  /** A list has no asks left: stop its timer and forget it. */
+  emptied(list: AskList): void {
+    if (list.timer !== undefined) this.clock.clearTimeout(list.timer);
+    list.timer = undefined;
+    this.lists.delete(list.timeoutMs);
+  }
+
+  /** Fail every waiting ask with `error` (shutdown). */
+  failAll(error: unknown): void {
+    for (const list of [...this.lists.values()]) {
+      while (list.head !== null) list.head.fail(error);
+    }
   }
 }

@@ -8,7 +8,7 @@ import type { Transferable } from 'node:worker_threads';
 import { type ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
 import type { ReplyTarget } from '../actor/ask.js';
-import { summarize } from '../actor/ask.js';
+import { badAskTimeout, summarize } from '../actor/ask.js';
 import { type Behaviour, defineActor, type Placement } from '../actor/behaviour.js';
 import { LocalActorRef } from '../actor/LocalActorRef.js';
 import { RefBase } from '../actor/RefBase.js';
@@ -100,9 +100,9 @@ export interface PoolStats {
   readonly routees: number;
   /** Asks waiting in the pool for a routee with credit (balancing pools). */
   readonly queued: number;
-  /** Asks handed to routees and not answered yet (balancing pools). */
+  /** Asks handed to routees and not answered yet. */
   readonly inFlight: number;
-  /** Asks each routee answered, by routee address (counted for balancing pools, which track every ask). */
+  /** Asks each routee answered, by routee address (the pool tracks every ask; tells are not counted). */
   readonly completed: Readonly<Record<string, number>>;
 }
 
@@ -219,20 +219,20 @@ export class PoolCore {
     this.pump();
   }
 
-  private pick(message: unknown): ActorRef | undefined {
+  private pick(message: unknown): Routee | undefined {
     const rs = this.slots;
     if (rs.length === 0) return undefined;
     if (this.routing === 'consistent-hash') {
       // Keys keep their routee (the point of hashing), down or not: for a routee whose thread is
       // being replaced the message waits in the link; for one on a lost node an ask fails at once.
       const key = this.options.hashKey!(message);
-      return rs[this.ring!.lookup(String(key))]!.ref;
+      return rs[this.ring!.lookup(String(key))]!;
     }
     for (let tries = rs.length; tries > 0; tries--) {
       const r = rs[this.rr++ % rs.length]!;
-      if (!r.down) return r.ref;
+      if (!r.down) return r;
     }
-    return rs[this.rr++ % rs.length]!.ref; // all down: the message waits for a replacement (or is a dead letter)
+    return rs[this.rr++ % rs.length]!; // all down: the message waits for a replacement (or is a dead letter)
   }
 
   tell(message: unknown, options?: TellOptions): void {
@@ -254,7 +254,7 @@ export class PoolCore {
     const r = this.pick(message);
     // A tell never throws (ADR 0003): with no routees left the message is a dead letter.
     if (r === undefined) this.deadLetter(message);
-    else r.tell(message, options);
+    else r.ref.tell(message, options);
   }
 
   ask(message: unknown, options?: AskOptions): Promise<unknown> {
@@ -266,26 +266,37 @@ export class PoolCore {
       );
     }
     if (this.stopped) return Promise.reject(new ActorStoppedError(this.address()));
+    const timeoutMs = options?.timeoutMs ?? this.askTimeoutMs;
+    const bad = badAskTimeout(timeoutMs);
+    if (bad !== undefined) return Promise.reject(bad);
     if (this.routing !== 'balancing') {
+      // Routed at once, but kept like a balancing ask (the pool's one timer, no promise or timer
+      // per routee ask), so the stats count it too.
       const r = this.pick(message);
-      return r === undefined ? Promise.reject(this.noRoutees()) : r.ask(message, options);
+      if (r === undefined) return Promise.reject(this.noRoutees());
+      return new Promise((resolve, reject) => {
+        const now = this.clock.now();
+        const task = new Task(this, message, options?.transfer, resolve, reject, now + timeoutMs, timeoutMs);
+        this.pending++;
+        this.dispatch(r, task, now);
+        if (!task.done) this.armTimer(task.deadline);
+      });
     }
     const max = this.options.maxQueued;
     if (max !== undefined && this.queue.length >= max)
       return Promise.reject(new MailboxFullError(this.address(), max));
-    const timeoutMs = options?.timeoutMs ?? this.askTimeoutMs;
     return new Promise((resolve, reject) => {
-      const deadline = this.clock.now() + timeoutMs;
-      const task = new Task(this, message, options?.transfer, resolve, reject, deadline, timeoutMs);
+      const now = this.clock.now();
+      const task = new Task(this, message, options?.transfer, resolve, reject, now + timeoutMs, timeoutMs);
       this.pending++;
       this.queue.push(task);
-      this.pump();
-      if (!task.done) this.armTimer(deadline);
+      this.pump(now);
+      if (!task.done) this.armTimer(task.deadline);
     });
   }
 
-  /** Hand queued asks to routees with credit left. */
-  private pump(): void {
+  /** Hand queued asks to routees with credit left (`now`: the clock, if the caller has read it). */
+  private pump(now = -1): void {
     const credit = this.options.credit ?? 2;
     const rs = this.slots;
     while (!this.queue.isEmpty()) {
@@ -301,14 +312,15 @@ export class PoolCore {
       if (best === undefined) return;
       const task = this.queue.shift()!;
       if (task.done) continue;
-      this.dispatch(best, task);
+      if (now < 0) now = this.clock.now(); // once per pump: a burst of replies pumps many tasks
+      this.dispatch(best, task, now);
     }
   }
 
-  private dispatch(routee: Routee, task: Task): void {
-    const remaining = task.deadline - this.clock.now();
+  private dispatch(routee: Routee, task: Task, now: number): void {
+    const remaining = task.deadline - now;
     if (remaining <= 0) {
-      this.settle(task, () => task.reject(this.timeoutError(task)));
+      if (this.settle(task)) task.reject(this.timeoutError(task));
       return;
     }
     task.routee = routee;
@@ -335,7 +347,7 @@ export class PoolCore {
     this.running.delete(task);
     r.inFlight--;
     r.completed++;
-    this.settle(task, () => task.resolve(value));
+    if (this.settle(task)) task.resolve(value);
     this.pump();
   }
 
@@ -352,7 +364,7 @@ export class PoolCore {
       queueMicrotask(() => {
         if (task.done) return;
         if (this.stopped) {
-          this.settle(task, () => task.reject(new ActorStoppedError(this.address(), 'the pool stopped')));
+          if (this.settle(task)) task.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
           return;
         }
         this.queue.unshift(task);
@@ -361,7 +373,7 @@ export class PoolCore {
       return;
     }
     // A routee's own ask timing out at the pool's deadline is the pool's timeout.
-    this.settle(task, () => task.reject(isAskTimeoutError(error) ? this.timeoutError(task) : error));
+    if (this.settle(task)) task.reject(isAskTimeoutError(error) ? this.timeoutError(task) : error);
     // Not from here: a failure can be reported from inside a dispatch (an ask refused at once) or
     // from inside a routee's termination; pumping then would feed the queue to the same routee.
     this.schedulePump();
@@ -387,7 +399,9 @@ export class PoolCore {
     if (deadline >= this.queueTimerAt) return;
     if (this.queueTimer !== undefined) this.clock.clearTimeout(this.queueTimer);
     this.queueTimerAt = deadline;
-    this.queueTimer = this.clock.setTimeout(this.sweep, Math.max(0, deadline - this.clock.now()));
+    // Node runs a timer longer than 2^31 - 1 ms at once: wait the most it can, then look again.
+    const ms = Math.min(Math.max(0, deadline - this.clock.now()), 2_147_483_647);
+    this.queueTimer = this.clock.setTimeout(this.sweep, ms);
   }
 
   private disarm(): void {
@@ -406,8 +420,9 @@ export class PoolCore {
     while (!this.queue.isEmpty()) {
       const t = this.queue.shift()!;
       if (t.done) continue;
-      if (t.deadline <= now) this.settle(t, () => t.reject(this.timeoutError(t)));
-      else {
+      if (t.deadline <= now) {
+        if (this.settle(t)) t.reject(this.timeoutError(t));
+      } else {
         waiting.push(t);
         if (t.deadline < next) next = t.deadline;
       }
@@ -425,24 +440,25 @@ export class PoolCore {
       r.inFlight--;
       r.direct?.cancelAsk(t.askId);
       freed = true;
-      this.settle(t, () => t.reject(this.timeoutError(t)));
+      if (this.settle(t)) t.reject(this.timeoutError(t));
     }
     if (next !== Number.POSITIVE_INFINITY) this.armTimer(next);
     if (freed) this.pump();
   }
 
-  private settle(task: Task, fn: () => void): void {
-    if (task.done) return;
+  /** Mark `task` settled; false if it already was (the caller then must not answer it). */
+  private settle(task: Task): boolean {
+    if (task.done) return false;
     task.done = true;
     if (--this.pending === 0) this.disarm(); // nothing left to time out: no timer keeps the process up
-    fn();
+    return true;
   }
 
   close(): void {
     this.stopped = true;
     while (!this.queue.isEmpty()) {
       const t = this.queue.shift()!;
-      this.settle(t, () => t.reject(new ActorStoppedError(this.address(), 'the pool stopped')));
+      if (this.settle(t)) t.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
     }
   }
 

@@ -1,7 +1,10 @@
 /**
- * A link to one other runtime: an outbound queue of records, flushed as one batch per tick
- * (a microtask after the first record), so a burst of tells costs one `postMessage`. Until a
- * port is attached (the peer is starting), records wait in the queue.
+ * A link to one other runtime: an outbound queue of records, flushed as one batch per event-loop
+ * turn (a `setImmediate` after the first record), so a burst of tells costs one `postMessage`.
+ * Not a microtask: Node drains microtasks after each incoming batch, so records sent in reply to
+ * several batches that arrived together would leave in as many small batches (and fan-out, e.g.
+ * round-robin, would keep halving them). Until a port is attached (the peer is starting),
+ * records wait in the queue.
  * @internal
  */
 import type { Transferable } from 'node:worker_threads';
@@ -73,7 +76,7 @@ export class Link {
   private schedule(): void {
     if (this.scheduled || this.port === null) return;
     this.scheduled = true;
-    queueMicrotask(this.flushFn);
+    setImmediate(this.flushFn);
   }
 
   /** Post a batch now, bypassing the queue (used to retry records one by one). Throws on failure. */

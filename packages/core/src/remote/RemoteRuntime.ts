@@ -8,7 +8,7 @@
 import type { Transferable } from 'node:worker_threads';
 import { ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef, AskOptions } from '../actor/ActorRef.js';
-import { PendingAsk, type ReplyTarget } from '../actor/ask.js';
+import { badAskTimeout, PendingAsk, type ReplyTarget } from '../actor/ask.js';
 import type { Behaviour, Placement, TerminationReason } from '../actor/behaviour.js';
 import { formatAddress, parseAddress } from '../address.js';
 import {
@@ -49,7 +49,7 @@ export interface RemoteHost extends SystemInternals {
 }
 
 interface RemoteAsk {
-  /** A PendingAsk (a promise with its own timer), or a target that keeps its own deadline (see `askInto`). */
+  /** A PendingAsk (a promise with a deadline), or a target that keeps its own deadline (see `askInto`). */
   readonly ask: ReplyTarget;
   readonly node: string;
 }
@@ -144,18 +144,14 @@ export class RemoteRuntime {
 
   ask(ref: RemoteActorRef, message: unknown, options: AskOptions | undefined): Promise<unknown> {
     const host = this.host;
+    const timeoutMs = options?.timeoutMs ?? host.askTimeoutMs;
+    const bad = badAskTimeout(timeoutMs);
+    if (bad !== undefined) return Promise.reject(bad);
     let id = 0;
-    // A promise with its own timer; on a timeout it forgets its entry, so a late reply is dropped.
-    const pending = new PendingAsk(
-      host,
-      host.clock,
-      ref.address,
-      message,
-      options?.timeoutMs ?? host.askTimeoutMs,
-      () => {
-        if (id !== 0) this.asks.delete(id);
-      },
-    );
+    // A promise with a deadline; on a timeout it forgets its entry, so a late reply is dropped.
+    const pending = new PendingAsk(host, ref.address, message, timeoutMs, () => {
+      if (id !== 0) this.asks.delete(id);
+    });
     id = this.askInto(ref, message, pending, options?.transfer);
     return pending.promise;
   }

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef } from '../actor/ActorRef.js';
-import type { PendingAsk } from '../actor/ask.js';
+import { PendingAsks } from '../actor/ask.js';
 import { type Behaviour, defineActor, type Placement, type SpawnOptions } from '../actor/behaviour.js';
 import { LocalActorRef } from '../actor/LocalActorRef.js';
 import { parseAddress } from '../address.js';
@@ -39,7 +39,7 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
   readonly clock: Clock;
   readonly random: () => number;
   readonly askTimeoutMs: number;
-  readonly pendingAsks = new Set<PendingAsk>();
+  readonly pendingAsks: PendingAsks;
   readonly whenTerminated: Promise<void>;
   processed = 0;
   isShutdown = false;
@@ -76,6 +76,7 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
       this.events.publish({ kind: 'error', where: 'dispatcher', error: serializeError(e) }),
     );
     this.clock = options.clock ?? systemClock;
+    this.pendingAsks = new PendingAsks(this.clock);
     this.random = options.random ?? Math.random;
     this.askTimeoutMs = options.askTimeoutMs ?? 5000;
     this.onFatal = options.onFatal;
@@ -447,7 +448,7 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
       }
       const err = new SystemShutdownError(this.name, 'the ask was still waiting');
       this.remote?.rejectAll(err);
-      for (const ask of [...this.pendingAsks]) ask.fail(err);
+      this.pendingAsks.failAll(err);
       this.resolveTerminated();
     });
     return this.shutdownPromise;
