@@ -295,7 +295,7 @@ export class PoolCore {
     });
   }
 
-  /** Hand queued asks to routees with credit left (`now`: the clock, if the caller has read it). */
+  /** Hand queued asks to routees with credit left (`now`: the clock, if the caller has read it, else -1). */
   private pump(now = -1): void {
     const credit = this.options.credit ?? 2;
     const rs = this.slots;
@@ -312,14 +312,17 @@ export class PoolCore {
       if (best === undefined) return;
       const task = this.queue.shift()!;
       if (task.done) continue;
-      if (now < 0) now = this.clock.now(); // once per pump: a burst of replies pumps many tasks
+      // A direct ask needs no clock: a task whose deadline passed while it waited is failed by
+      // the pool's timer (due now) either way. Other refs get the time left as their timeout.
+      if (now < 0 && best.direct === undefined) now = this.clock.now();
       this.dispatch(best, task, now);
     }
   }
 
+  /** Hand `task` to `routee`; `now` (the clock, or -1 if not read) fails it first if it is overdue. */
   private dispatch(routee: Routee, task: Task, now: number): void {
     const remaining = task.deadline - now;
-    if (remaining <= 0) {
+    if (now >= 0 && remaining <= 0) {
       if (this.settle(task)) task.reject(this.timeoutError(task));
       return;
     }
