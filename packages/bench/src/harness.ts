@@ -226,7 +226,11 @@ async function runBenchmark(b: Benchmark, options: RunOptions): Promise<Benchmar
   });
   return {
     name: b.name,
-    what: b.what,
+    // Say so when this benchmark's rounds differ from the header's.
+    what:
+      b.warmup === undefined && b.rounds === undefined
+        ? b.what
+        : `${b.what} [${warmup} warm-up + ${rounds} timed rounds]`,
     unit: b.unit,
     ...(b.baseline === undefined ? {} : { baseline: b.baseline }),
     cases,

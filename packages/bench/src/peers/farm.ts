@@ -166,8 +166,16 @@ export function rawStaticFarm(tasks: readonly number[], threads: number): Conten
 
 function once(w: Worker, tasks: number[]): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
+    const done = (got: number[]) => {
+      w.off('error', fail);
+      resolve(got);
+    };
+    const fail = (e: unknown) => {
+      w.off('message', done);
+      reject(e);
+    };
+    w.once('message', done);
+    w.once('error', fail);
     w.postMessage(tasks);
   });
 }
