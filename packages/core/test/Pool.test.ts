@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ActorCell } from '../src/actor/ActorCell.js';
 import {
   type ActorSystem,
   createActorSystem,
@@ -271,11 +272,38 @@ describe('pools', () => {
     );
     expect(() => s.spawnPool(Named, undefined, { routing: 'consistent-hash' })).toThrow(/needs hashKey/);
     expect(() => s.spawnPool(Named, undefined, { size: 0 })).toThrow(/pool size/);
-    try {
-      s.spawnPool(Named, undefined, { sise: 2 } as never);
-    } catch (e) {
-      expect(isInvalidOptionsError(e)).toBe(true);
-      expect((e as Error).message).toContain("unknown pool option 'sise'");
+    expect(() => s.spawnPool(Named, undefined, { sise: 2 } as never)).toThrow(/unknown pool option 'sise'/);
+    for (const opt of [{ credit: 2 }, { maxQueued: 10 }, { redispatchOnLost: true }]) {
+      let err: unknown;
+      try {
+        s.spawnPool(Named, undefined, { routing: 'round-robin', ...opt });
+      } catch (e) {
+        err = e;
+      }
+      expect(isInvalidOptionsError(err)).toBe(true);
+      expect(String(err)).toContain(`'${Object.keys(opt)[0]}' works with routing: 'balancing' only`);
+    }
+  });
+
+  it('fails the asks it still holds when it stops, also those a routee will never answer', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    const Sink = defineActor<string, undefined>({
+      name: 'sink',
+      // Keeps the reply target and never answers (a bug in a routee, or work that hangs).
+      receive: (ctx) => void (ctx as unknown as ActorCell).detachReply(),
+    });
+    for (const routing of ['round-robin', 'balancing'] as const) {
+      const pool = system.spawnPool(Sink, undefined, { size: 2, routing, name: `sink-${routing}` });
+      const asks = [1, 2, 3].map(() =>
+        pool.ask('x', { timeoutMs: Number.POSITIVE_INFINITY }).catch((e: unknown) => e),
+      );
+      await settle();
+      expect(pool.stats().inFlight).toBeGreaterThan(0);
+      await system.stop(pool);
+      for (const e of await Promise.all(asks)) {
+        expect(isActorStoppedError(e)).toBe(true);
+        expect(String(e)).toContain('the pool stopped');
+      }
     }
   });
 });

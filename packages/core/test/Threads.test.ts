@@ -208,6 +208,28 @@ describe('death watch across the boundary', () => {
   });
 });
 
+describe('death watch order across the boundary', () => {
+  it("a watcher gets a thread actor's last messages before its Terminated", async () => {
+    const { system } = await withThreads(1);
+    const probe = createProbe<unknown>(system);
+    const t = echo(system, { thread: 0 });
+    const W = defineActor<unknown, undefined>({
+      name: 'ordered-watcher',
+      init: (ctx) => void ctx.watch(t),
+      receive: (_c, _s, m) =>
+        void probe.ref.tell(isTerminated(m) ? 'terminated' : (m as { value: unknown }).value),
+    });
+    const w = system.spawn(W);
+    await t.ask({ type: 'where' });
+    // One batch: the thread actor tells the watcher five times, then stops, in one turn.
+    for (let i = 0; i < 5; i++) t.tell({ type: 'reply-to', value: i, replyTo: w });
+    t.tell({ type: 'stop' });
+    const got: unknown[] = [];
+    for (let i = 0; i < 6; i++) got.push(await probe.expect(() => true));
+    expect(got).toEqual([0, 1, 2, 3, 4, 'terminated']);
+  });
+});
+
 describe('supervision across the boundary', () => {
   it('a thread actor that fails is restarted by its main-thread supervisor, on its thread', async () => {
     const { system, events } = await withThreads(1);

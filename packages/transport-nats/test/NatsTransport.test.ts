@@ -6,6 +6,7 @@ import {
   defineActor,
   isNodeLostError,
   isPayloadTooLargeError,
+  isSystemShutdownError,
   isTerminated,
   isUnknownBehaviourError,
   isUnserializableMessageError,
@@ -214,6 +215,31 @@ describe('losing a node', () => {
     a.events.on('node', (e) => seen.push(`${e.event}:${e.node}`));
     expect(await b.kill('SIGINT')).toBe(0);
     await expect.poll(() => seen).toEqual([`leave:${b.id}`]);
+  });
+});
+
+describe('shutting down', () => {
+  it('answers the asks still queued on a node that shuts down before it says it leaves', async () => {
+    const a = await system('bye');
+    const b = await system('bye');
+    await awaitNodes(a, 2);
+    // An actor of b's own (b's shutdown stops it), asked from a.
+    const onB = b.spawn<any, number, void, unknown>('nats.echo', undefined, { name: 'e' });
+    const e = a.lookup<any, unknown>(onB.address)!;
+    expect(await e.ask({ type: 'echo', value: 0 })).toBe(0);
+    const busy = e.ask({ type: 'nap', ms: 300 }, { timeoutMs: 5000 }).catch((x: unknown) => x);
+    const queued = [1, 2, 3].map((value) =>
+      e.ask({ type: 'echo', value }, { timeoutMs: 5000 }).catch((x: unknown) => x),
+    );
+    await expect.poll(() => b.stats().queuedMessages).toBe(3);
+    await b.shutdown();
+    // The stop drained the mailbox: each ask hears so from the node itself, not as a lost node
+    // (the node's last replies leave before its leave notice).
+    for (const r of await Promise.all(queued)) {
+      expect(isSystemShutdownError(r)).toBe(true);
+      expect(String(r)).toContain(`${onB.address} was stopped by the shutdown`);
+    }
+    expect(await busy).toBe('rested');
   });
 });
 

@@ -106,7 +106,7 @@ export function threadsSuite({ quick }: SuiteOptions): Suite {
         min: 400e3,
       }),
       // Round-robin: every ask goes straight to the next routee, all 1024 in flight at the threads.
-      // Several times slower here (see the README), so half the tasks per round.
+      // Half the tasks per round (it used to be several times slower, see the README).
       at(`${TROUPE} round-robin`, s.pool / 2, (n) => troupePool(n, POOL_DEPTH, 'round-robin'), {
         on: 'value',
         min: 400e3,

@@ -137,8 +137,10 @@ class AskList {
       a.expire(); // unlinks it (and may drop this list when it was the last)
       a = this.head;
     }
-    if (a !== null && this.timer === undefined)
-      this.timer = this.owner.clock.setTimeout(this.fire, timerDelay(a.deadline - now));
+    if (a === null) return;
+    // (An ask added meanwhile may have armed a timer for its own, later, deadline.)
+    if (this.timer !== undefined) this.owner.clock.clearTimeout(this.timer);
+    this.timer = this.owner.clock.setTimeout(this.fire, timerDelay(a.deadline - now));
   }
 }
 

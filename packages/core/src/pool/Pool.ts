@@ -275,28 +275,29 @@ export class PoolCore {
       const r = this.pick(message);
       if (r === undefined) return Promise.reject(this.noRoutees());
       return new Promise((resolve, reject) => {
-        const now = this.clock.now();
-        const task = new Task(this, message, options?.transfer, resolve, reject, now + timeoutMs, timeoutMs);
+        const deadline = this.clock.now() + timeoutMs;
+        const task = new Task(this, message, options?.transfer, resolve, reject, deadline, timeoutMs);
         this.pending++;
-        this.dispatch(r, task, now);
-        if (!task.done) this.armTimer(task.deadline);
+        this.dispatch(r, task, -1); // delivered even with timeoutMs 0, as a plain ask is
+        if (!task.done) this.armTimer(deadline);
       });
     }
     const max = this.options.maxQueued;
     if (max !== undefined && this.queue.length >= max)
       return Promise.reject(new MailboxFullError(this.address(), max));
     return new Promise((resolve, reject) => {
-      const now = this.clock.now();
-      const task = new Task(this, message, options?.transfer, resolve, reject, now + timeoutMs, timeoutMs);
+      const deadline = this.clock.now() + timeoutMs;
+      const task = new Task(this, message, options?.transfer, resolve, reject, deadline, timeoutMs);
       this.pending++;
       this.queue.push(task);
-      this.pump(now);
-      if (!task.done) this.armTimer(task.deadline);
+      this.pump();
+      if (!task.done) this.armTimer(deadline);
     });
   }
 
-  /** Hand queued asks to routees with credit left (`now`: the clock, if the caller has read it, else -1). */
-  private pump(now = -1): void {
+  /** Hand queued asks to routees with credit left. */
+  private pump(): void {
+    let now = -1;
     const credit = this.options.credit ?? 2;
     const rs = this.slots;
     while (!this.queue.isEmpty()) {
@@ -319,10 +320,12 @@ export class PoolCore {
     }
   }
 
-  /** Hand `task` to `routee`; `now` (the clock, or -1 if not read) fails it first if it is overdue. */
+  /**
+   * Hand `task` to `routee`. `now` is the clock if it was read (-1 if not): a task that is overdue
+   * by then fails instead. A routee without `askInto` gets the time left as its ask's timeout.
+   */
   private dispatch(routee: Routee, task: Task, now: number): void {
-    const remaining = task.deadline - now;
-    if (now >= 0 && remaining <= 0) {
+    if (now >= 0 && task.deadline <= now) {
       if (this.settle(task)) task.reject(this.timeoutError(task));
       return;
     }
@@ -333,6 +336,7 @@ export class PoolCore {
       task.askId = routee.direct.askInto(task.message, task, task.transfer);
       return;
     }
+    const remaining = Math.max(0, task.deadline - (now >= 0 ? now : this.clock.now()));
     const opts: AskOptions = task.transfer
       ? { timeoutMs: remaining, transfer: task.transfer }
       : { timeoutMs: remaining };
@@ -361,7 +365,12 @@ export class PoolCore {
     task.routee = null;
     this.running.delete(task);
     r.inFlight--;
-    if (!task.done && this.options.redispatchOnLost && isRuntimeLostError(error)) {
+    if (
+      !task.done &&
+      this.routing === 'balancing' && // other routings keep their routee (a hash key its owner)
+      this.options.redispatchOnLost &&
+      isRuntimeLostError(error)
+    ) {
       // Dispatch again, first in line (it has waited longest), once the loss has been fully
       // processed, never from inside that processing.
       queueMicrotask(() => {
@@ -457,12 +466,22 @@ export class PoolCore {
     return true;
   }
 
+  /** The pool stopped: fail every ask it still holds, queued or running (a routee may never answer). */
   close(): void {
     this.stopped = true;
     while (!this.queue.isEmpty()) {
       const t = this.queue.shift()!;
       if (this.settle(t)) t.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
     }
+    for (const t of [...this.running]) {
+      const r = t.routee!;
+      t.routee = null;
+      this.running.delete(t);
+      r.inFlight--;
+      r.direct?.cancelAsk(t.askId);
+      if (this.settle(t)) t.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
+    }
+    this.disarm();
   }
 
   stats(): PoolStats {
@@ -624,6 +643,13 @@ export function spawnPool(
   }
   if (routing === 'consistent-hash' && typeof options.hashKey !== 'function') {
     throw new InvalidOptionsError('consistent-hash routing needs hashKey: (message) => string | number');
+  }
+  for (const k of ['credit', 'maxQueued', 'redispatchOnLost'] as const) {
+    if (options[k] !== undefined && options[k] !== false && routing !== 'balancing') {
+      throw new InvalidOptionsError(
+        `pool option '${k}' works with routing: 'balancing' only (this pool's routing is '${routing}')`,
+      );
+    }
   }
   const size = options.placements?.length ?? options.size ?? defaultSize;
   if (!Number.isInteger(size) || size < 1)

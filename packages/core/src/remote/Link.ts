@@ -57,6 +57,15 @@ export class Link {
     this.schedule();
   }
 
+  /**
+   * Queue a control record in order with the user records (a `Terminated` notice must not
+   * overtake the dead actor's last messages to its watcher).
+   */
+  pushOrdered(kind: unknown, payload: unknown): void {
+    this.out.push(kind, payload);
+    this.schedule();
+  }
+
   push3(a: unknown, b: unknown, c: unknown): void {
     const out = this.out;
     out.push(a, b, c);

@@ -210,6 +210,16 @@ export class RemoteRuntime {
     this.link(node).pushControl(Rec.Control, control);
   }
 
+  /** A control record that keeps its place among the user records (a `Terminated` notice). */
+  sendOrdered(node: string, control: Control): void {
+    this.link(node).pushOrdered(Rec.Control, control);
+  }
+
+  /** Post every queued record now (shutdown: the last turn's records must leave before the transports close). */
+  flushAll(): void {
+    for (const l of this.links.values()) l.flush();
+  }
+
   /** Start a child of `parent` on `node`; returns the proxy the parent supervises. */
   spawn(
     parent: ActorCell,
@@ -485,7 +495,7 @@ export class RemoteRuntime {
         const cell = this.host.cellAt(c.target);
         if (cell === undefined || cell.status === Status.Stopped) {
           const target = formatAddress({ system: this.host.name, node: this.host.nodeId, path: c.target });
-          this.sendControl(from, { c: 'terminated', target, watcher: c.watcher, reason: 'stopped' });
+          this.sendOrdered(from, { c: 'terminated', target, watcher: c.watcher, reason: 'stopped' });
           return;
         }
         cell.addWatcher(new RemoteWatcher(this, from, c.watcher), undefined);

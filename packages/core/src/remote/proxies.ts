@@ -170,7 +170,8 @@ export class RemoteWatcher {
   ) {}
 
   notifyTerminated(target: ActorCell, _custom: unknown, reason: TerminationReason): void {
-    this.runtime.sendControl(this.node, {
+    // In order: the watcher gets the dead actor's last messages before it hears of its death.
+    this.runtime.sendOrdered(this.node, {
       c: 'terminated',
       target: target.address,
       watcher: this.watcherAddress,

@@ -434,6 +434,9 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
           }, this.shutdownTimeoutMs);
     this.shutdownPromise = stopped.then(async () => {
       clearTimeout(stopTimer);
+      // Replies, failures and Terminated notices of the last turn leave before threads and
+      // transports close (links flush at the end of a turn, which may come too late).
+      this.remote?.flushAll();
       await pool?.close();
       for (const t of this.bridge?.transports ?? []) {
         try {

@@ -23,7 +23,8 @@ export interface Clock {
 
 /** @internal The real clock. */
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  // Monotonic: a wall-clock step (NTP, a VM resumed) must not fire or delay every deadline.
+  now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
