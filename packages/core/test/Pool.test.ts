@@ -30,6 +30,19 @@ const Named = defineActor<{ key?: string; delayMs?: number } | 'fail', string, v
   },
 });
 
+/** A routee that hangs on `'hang'` until `release()`, and answers `'ok'` with `'ok'`. */
+function stuckRoutee(name: string) {
+  let resume: (() => void) | undefined;
+  const Stuck = defineActor<'hang' | 'ok', undefined, void, string>({
+    name,
+    async receive(ctx, _s, m) {
+      if (m === 'hang') await new Promise<void>((r) => (resume = r));
+      ctx.reply(m);
+    },
+  });
+  return { Stuck, release: () => resume!() };
+}
+
 describe('pools', () => {
   it('round-robin spreads asks evenly over the routees', async () => {
     system = await createActorSystem({ name: 'pool' });
@@ -166,14 +179,7 @@ describe('pools', () => {
   it('times out asks at their deadline, running or queued, and keeps serving afterwards', async () => {
     const clock = new ManualClock();
     system = await createActorSystem({ name: 'pool', clock });
-    let release: (() => void) | undefined;
-    const Stuck = defineActor<'hang' | 'ok', undefined, void, string>({
-      name: 'stuck',
-      async receive(ctx, _s, m) {
-        if (m === 'hang') await new Promise<void>((r) => (release = r));
-        ctx.reply(m);
-      },
-    });
+    const { Stuck, release } = stuckRoutee('stuck');
     const pool = system.spawnPool(Stuck, undefined, { size: 1, routing: 'balancing', credit: 1, name: 'p' });
     const running = pool.ask('hang', { timeoutMs: 100 });
     const queued = pool.ask('ok', { timeoutMs: 50 });
@@ -186,7 +192,7 @@ describe('pools', () => {
     );
     clock.advance(50); // the running ask's deadline: its credit is freed, the next ask goes out
     await expect(running).rejects.toSatisfy(isAskTimeoutError);
-    release!(); // the late reply of the timed-out ask is ignored; the routee moves on
+    release(); // the late reply of the timed-out ask is ignored; the routee moves on
     expect(await later).toBe('ok');
     expect(pool.stats()).toMatchObject({ queued: 0, inFlight: 0 });
   });
@@ -194,14 +200,7 @@ describe('pools', () => {
   it('round-robin asks time out at their deadline with the pool named, and count in the stats', async () => {
     const clock = new ManualClock();
     system = await createActorSystem({ name: 'pool', clock });
-    let release: (() => void) | undefined;
-    const Stuck = defineActor<'hang' | 'ok', undefined, void, string>({
-      name: 'stuck-rr',
-      async receive(ctx, _s, m) {
-        if (m === 'hang') await new Promise<void>((r) => (release = r));
-        ctx.reply(m);
-      },
-    });
+    const { Stuck, release } = stuckRoutee('stuck-rr');
     const pool = system.spawnPool(Stuck, undefined, { size: 2, name: 'rr' });
     const hung = pool.ask('hang', { timeoutMs: 100 }); // routee-0
     const ok = pool.ask('ok', { timeoutMs: 100 }); // routee-1
@@ -211,7 +210,7 @@ describe('pools', () => {
     await expect(hung).rejects.toSatisfy(
       (e) => isAskTimeoutError(e) && (e as Error).message.includes(pool.address),
     );
-    release!(); // the late reply is ignored
+    release(); // the late reply is ignored
     expect(await pool.ask('ok')).toBe('ok'); // routee-0 again
     const s = pool.stats();
     expect(s.inFlight).toBe(0);

@@ -5,7 +5,7 @@
 import { ActorStoppedError, SystemShutdownError } from '../errors.js';
 import type { ActorCell } from './ActorCell.js';
 import type { ActorRef, AskOptions } from './ActorRef.js';
-import { badAskTimeout, PendingAsk, type ReplyTarget } from './ask.js';
+import { askTimeout, PendingAsk, type ReplyTarget } from './ask.js';
 import { RefBase } from './RefBase.js';
 
 export class LocalActorRef<Msg = any, Reply = unknown>
@@ -41,9 +41,8 @@ export class LocalActorRef<Msg = any, Reply = unknown>
 
   ask(message: Msg, options?: AskOptions): Promise<Reply> {
     const sys = this.#cell.system;
-    const timeoutMs = options?.timeoutMs ?? sys.askTimeoutMs;
-    const bad = badAskTimeout(timeoutMs);
-    if (bad !== undefined) return Promise.reject(bad);
+    const timeoutMs = askTimeout(options, sys.askTimeoutMs);
+    if (typeof timeoutMs !== 'number') return Promise.reject(timeoutMs);
     const pending = new PendingAsk(sys, this.#cell.address, message, timeoutMs);
     this.askInto(message, pending);
     return pending.promise as Promise<Reply>;

@@ -4,7 +4,8 @@
  * @internal
  */
 import { AskTimeoutError, InvalidOptionsError } from '../errors.js';
-import type { Clock } from '../system/clock.js';
+import { type Clock, timerDelay } from '../system/clock.js';
+import type { AskOptions } from './ActorRef.js';
 
 /** Where a reply goes. */
 export interface ReplyTarget {
@@ -17,13 +18,15 @@ export interface AskRegistry {
   readonly pendingAsks: PendingAsks;
 }
 
-/** The error for an ask timeout that is not a number ≥ 0 (`Infinity`: wait for ever), else undefined. */
-export function badAskTimeout(timeoutMs: number): InvalidOptionsError | undefined {
-  return timeoutMs >= 0
-    ? undefined
-    : new InvalidOptionsError(
-        `ask timeoutMs must be a number ≥ 0 (Infinity: no timeout), got ${String(timeoutMs)}`,
-      );
+/**
+ * An ask's timeout: `options.timeoutMs`, else `fallback` (the system's); the error to reject the
+ * ask with if it is not a number ≥ 0 (`Infinity`: wait for ever).
+ */
+export function askTimeout(options: AskOptions | undefined, fallback: number): number | InvalidOptionsError {
+  const ms = options?.timeoutMs ?? fallback;
+  return ms >= 0
+    ? ms
+    : new InvalidOptionsError(`ask timeoutMs must be a number ≥ 0 (Infinity: no timeout), got ${String(ms)}`);
 }
 
 /** A short description of a message for error texts: its `type` if it has one, else a JSON preview. */
@@ -92,9 +95,6 @@ export class PendingAsk implements ReplyTarget {
     this.onSettle?.();
   }
 }
-
-/** Node runs a longer timer at once: wait the most it can, then look again. */
-const timerDelay = (ms: number) => Math.min(ms, 2_147_483_647);
 
 /** The asks of one timeout value, oldest first: their deadlines come in order. */
 class AskList {

@@ -8,7 +8,7 @@ import type { Transferable } from 'node:worker_threads';
 import { type ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
 import type { ReplyTarget } from '../actor/ask.js';
-import { badAskTimeout, summarize } from '../actor/ask.js';
+import { askTimeout, summarize } from '../actor/ask.js';
 import { type Behaviour, defineActor, type Placement } from '../actor/behaviour.js';
 import { LocalActorRef } from '../actor/LocalActorRef.js';
 import { RefBase } from '../actor/RefBase.js';
@@ -23,7 +23,7 @@ import {
 import type { MailboxOptions } from '../mailbox/Mailbox.js';
 import { RingBuffer } from '../mailbox/RingBuffer.js';
 import type { SupervisionOptions } from '../supervision/types.js';
-import type { Clock } from '../system/clock.js';
+import { type Clock, timerDelay } from '../system/clock.js';
 import { HashRing, type Routing } from './routing.js';
 
 /**
@@ -266,9 +266,8 @@ export class PoolCore {
       );
     }
     if (this.stopped) return Promise.reject(new ActorStoppedError(this.address()));
-    const timeoutMs = options?.timeoutMs ?? this.askTimeoutMs;
-    const bad = badAskTimeout(timeoutMs);
-    if (bad !== undefined) return Promise.reject(bad);
+    const timeoutMs = askTimeout(options, this.askTimeoutMs);
+    if (typeof timeoutMs !== 'number') return Promise.reject(timeoutMs);
     if (this.routing !== 'balancing') {
       // Routed at once, but kept like a balancing ask (the pool's one timer, no promise or timer
       // per routee ask), so the stats count it too.
@@ -411,9 +410,7 @@ export class PoolCore {
     if (deadline >= this.queueTimerAt) return;
     if (this.queueTimer !== undefined) this.clock.clearTimeout(this.queueTimer);
     this.queueTimerAt = deadline;
-    // Node runs a timer longer than 2^31 - 1 ms at once: wait the most it can, then look again.
-    const ms = Math.min(Math.max(0, deadline - this.clock.now()), 2_147_483_647);
-    this.queueTimer = this.clock.setTimeout(this.sweep, ms);
+    this.queueTimer = this.clock.setTimeout(this.sweep, timerDelay(Math.max(0, deadline - this.clock.now())));
   }
 
   private disarm(): void {
@@ -446,11 +443,7 @@ export class PoolCore {
         if (t.deadline < next) next = t.deadline;
         continue;
       }
-      const r = t.routee!;
-      t.routee = null;
-      this.running.delete(t);
-      r.inFlight--;
-      r.direct?.cancelAsk(t.askId);
+      this.abandon(t);
       freed = true;
       if (this.settle(t)) t.reject(this.timeoutError(t));
     }
@@ -474,14 +467,19 @@ export class PoolCore {
       if (this.settle(t)) t.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
     }
     for (const t of [...this.running]) {
-      const r = t.routee!;
-      t.routee = null;
-      this.running.delete(t);
-      r.inFlight--;
-      r.direct?.cancelAsk(t.askId);
+      this.abandon(t);
       if (this.settle(t)) t.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
     }
     this.disarm();
+  }
+
+  /** Stop waiting for a running task's routee (a late reply is ignored); frees its credit. */
+  private abandon(t: Task): void {
+    const r = t.routee!;
+    t.routee = null;
+    this.running.delete(t);
+    r.inFlight--;
+    r.direct?.cancelAsk(t.askId);
   }
 
   stats(): PoolStats {

@@ -8,7 +8,7 @@
 import type { Transferable } from 'node:worker_threads';
 import { ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef, AskOptions } from '../actor/ActorRef.js';
-import { badAskTimeout, PendingAsk, type ReplyTarget } from '../actor/ask.js';
+import { askTimeout, PendingAsk, type ReplyTarget } from '../actor/ask.js';
 import type { Behaviour, Placement, TerminationReason } from '../actor/behaviour.js';
 import { formatAddress, parseAddress } from '../address.js';
 import {
@@ -144,9 +144,8 @@ export class RemoteRuntime {
 
   ask(ref: RemoteActorRef, message: unknown, options: AskOptions | undefined): Promise<unknown> {
     const host = this.host;
-    const timeoutMs = options?.timeoutMs ?? host.askTimeoutMs;
-    const bad = badAskTimeout(timeoutMs);
-    if (bad !== undefined) return Promise.reject(bad);
+    const timeoutMs = askTimeout(options, host.askTimeoutMs);
+    if (typeof timeoutMs !== 'number') return Promise.reject(timeoutMs);
     let id = 0;
     // A promise with a deadline; on a timeout it forgets its entry, so a late reply is dropped.
     const pending = new PendingAsk(host, ref.address, message, timeoutMs, () => {

@@ -21,6 +21,12 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/**
+ * The delay to arm a timer with for `ms`: Node runs a timer longer than 2^31 - 1 ms at once, so
+ * wait the most it can (the caller looks again when it fires). @internal
+ */
+export const timerDelay = (ms: number): number => Math.min(ms, 2_147_483_647);
+
 /** @internal The real clock. */
 export const systemClock: Clock = {
   // Monotonic: a wall-clock step (NTP, a VM resumed) must not fire or delay every deadline.
