@@ -8,6 +8,7 @@ import {
   isAskTimeoutError,
   isInvalidOptionsError,
   isMailboxFullError,
+  type PoolRef,
 } from '../src/index.js';
 import { ManualClock } from '../src/testing/index.js';
 import { settle, waitFor } from './helpers.js';
@@ -122,6 +123,34 @@ describe('pools', () => {
     const fast = (done[pool.routees[1]!.address] ?? 0) + (done[pool.routees[2]!.address] ?? 0);
     expect(slow + fast).toBe(60);
     expect(slow).toBeLessThan(fast / 4);
+  });
+
+  it('balancing without a fixed credit gives short tasks more in flight, and long ones 2 per routee', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    const Task = defineActor<number, undefined, void, number>({
+      name: 'adaptive-task',
+      async receive(ctx, _s, sleepMs) {
+        if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
+        ctx.reply(sleepMs);
+      },
+    });
+    const peakWhile = async (pool: PoolRef, sleepMs: number, count: number) => {
+      let peak = 0;
+      const asks = Array.from({ length: count }, () =>
+        pool.ask(sleepMs, { timeoutMs: 30_000 }).then((v) => {
+          peak = Math.max(peak, pool.stats().inFlight);
+          return v;
+        }),
+      );
+      expect(await Promise.all(asks)).toEqual(asks.map(() => sleepMs));
+      return peak;
+    };
+    // Trivial tasks: a credit of 2 would hold at most 4 in flight over 2 routees.
+    const short = system.spawnPool(Task, undefined, { size: 2, routing: 'balancing' });
+    expect(await peakWhile(short, 0, 5000)).toBeGreaterThan(32);
+    // Tasks far longer than a round trip keep the minimum credit, 2 per routee.
+    const long = system.spawnPool(Task, undefined, { size: 2, routing: 'balancing' });
+    expect(await peakWhile(long, 8, 30)).toBeLessThanOrEqual(4);
   });
 
   it('balancing bounds its queue with maxQueued', async () => {

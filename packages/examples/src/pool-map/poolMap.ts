@@ -66,8 +66,7 @@ export async function createPoolMap(options: {
         pool = system.spawnPool(task.name, undefined, {
           placement: 'thread',
           size: threads,
-          routing: 'balancing',
-          credit: 2,
+          routing: 'balancing', // default credit: adaptive, so short tasks travel in batches
         });
         pools.set(task.name, pool);
       }
