@@ -44,6 +44,29 @@ export function summarize(message: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
+/** The settle functions of the promise {@link newPromise} made last. @internal */
+export let madeResolve: (value: unknown) => void = () => undefined;
+/** @internal */
+export let madeReject: (error: unknown) => void = () => undefined;
+function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  madeResolve = resolve;
+  madeReject = reject;
+}
+
+/**
+ * A promise whose settle functions are left in {@link madeResolve} and {@link madeReject}: no
+ * executor closure per promise (asks are made by the hundred thousand a second). Read them at
+ * once, before the next call. @internal
+ */
+export function newPromise(): Promise<unknown> {
+  return new Promise(capture);
+}
+
+/** Where an ask is registered besides the deadline lists (a link's table of asks), to leave on settling. @internal */
+export interface AskIndex {
+  take(id: number): unknown;
+}
+
 /**
  * A local ask waiting for its reply: a promise, and a place in its system's deadline lists
  * (no timer of its own).
@@ -55,22 +78,28 @@ export class PendingAsk implements ReplyTarget {
   prev: PendingAsk | null = null;
   next: PendingAsk | null = null;
   list: AskList | null = null;
-  private resolveFn!: (v: unknown) => void;
-  private rejectFn!: (e: unknown) => void;
+  private readonly resolveFn: (v: unknown) => void;
+  private readonly rejectFn: (e: unknown) => void;
   readonly promise: Promise<unknown>;
+  /** Where else it is registered (under `indexId`), to leave when it settles. */
+  index: AskIndex | null = null;
+  indexId = 0;
 
   constructor(
     private readonly registry: AskRegistry,
     private readonly actor: string,
     private readonly message: unknown,
     readonly timeoutMs: number,
-    private readonly onSettle?: () => void,
   ) {
-    this.promise = new Promise((res, rej) => {
-      this.resolveFn = res;
-      this.rejectFn = rej;
-    });
+    this.promise = newPromise();
+    this.resolveFn = madeResolve;
+    this.rejectFn = madeReject;
     registry.pendingAsks.add(this);
+  }
+
+  /** It has its answer (a reply, a failure or a timeout). */
+  get settled(): boolean {
+    return this.list === null;
   }
 
   reply(value: unknown): void {
@@ -92,7 +121,7 @@ export class PendingAsk implements ReplyTarget {
 
   private settle(): void {
     this.registry.pendingAsks.remove(this);
-    this.onSettle?.();
+    if (this.index !== null) this.index.take(this.indexId);
   }
 }
 

@@ -8,7 +8,7 @@ import type { Transferable } from 'node:worker_threads';
 import { type ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
 import type { ReplyTarget } from '../actor/ask.js';
-import { askTimeout, summarize } from '../actor/ask.js';
+import { askTimeout, madeReject, madeResolve, newPromise, summarize } from '../actor/ask.js';
 import { type Behaviour, defineActor, type Placement } from '../actor/behaviour.js';
 import { LocalActorRef } from '../actor/LocalActorRef.js';
 import { RefBase } from '../actor/RefBase.js';
@@ -143,6 +143,9 @@ class Task implements ReplyTarget {
   done = false;
   /** When it was handed to its routee (adaptive credit only). */
   sentAt = 0;
+  /** Neighbours in the pool's list of running tasks. */
+  prev: Task | null = null;
+  next: Task | null = null;
   constructor(
     private readonly core: PoolCore,
     readonly message: unknown,
@@ -246,8 +249,11 @@ export class PoolCore {
   private rr = 0;
   private ring: HashRing | undefined;
   private readonly queue = new RingBuffer<Task>(16);
-  /** Tasks handed to routees and not answered yet (their deadlines are kept by the pool's one timer). */
-  private readonly running = new Set<Task>();
+  /**
+   * Tasks handed to routees and not answered yet (their deadlines are kept by the pool's one
+   * timer): an intrusive list, so a task costs no allocation here.
+   */
+  private runningHead: Task | null = null;
   /** Asks not settled yet (queued or running). */
   private pending = 0;
   /** Asks answered by routees that are no longer in the pool (kept for `stats().completed`). */
@@ -355,25 +361,25 @@ export class PoolCore {
       // per routee ask), so the stats count it too.
       const r = this.pick(message);
       if (r === undefined) return Promise.reject(this.noRoutees());
-      return new Promise((resolve, reject) => {
-        const deadline = this.clock.now() + timeoutMs;
-        const task = new Task(this, message, options?.transfer, resolve, reject, deadline, timeoutMs);
-        this.pending++;
-        this.dispatch(r, task, -1); // delivered even with timeoutMs 0, as a plain ask is
-        if (!task.done) this.armTimer(deadline);
-      });
+      const promise = newPromise();
+      const deadline = this.clock.now() + timeoutMs;
+      const task = new Task(this, message, options?.transfer, madeResolve, madeReject, deadline, timeoutMs);
+      this.pending++;
+      this.dispatch(r, task, -1); // delivered even with timeoutMs 0, as a plain ask is
+      if (!task.done) this.armTimer(deadline);
+      return promise;
     }
     const max = this.options.maxQueued;
     if (max !== undefined && this.queue.length >= max)
       return Promise.reject(new MailboxFullError(this.address(), max));
-    return new Promise((resolve, reject) => {
-      const deadline = this.clock.now() + timeoutMs;
-      const task = new Task(this, message, options?.transfer, resolve, reject, deadline, timeoutMs);
-      this.pending++;
-      this.queue.push(task);
-      this.pump();
-      if (!task.done) this.armTimer(deadline);
-    });
+    const promise = newPromise();
+    const deadline = this.clock.now() + timeoutMs;
+    const task = new Task(this, message, options?.transfer, madeResolve, madeReject, deadline, timeoutMs);
+    this.pending++;
+    this.queue.push(task);
+    this.pump();
+    if (!task.done) this.armTimer(deadline);
+    return promise;
   }
 
   /** Hand queued asks to routees with credit left. */
@@ -414,7 +420,7 @@ export class PoolCore {
     task.routee = routee;
     if (this.adaptive) routee.sent(task, this.clock);
     routee.inFlight++;
-    this.running.add(task);
+    this.addRunning(task);
     if (routee.direct !== undefined) {
       task.askId = routee.direct.askInto(task.message, task, task.transfer);
       return;
@@ -434,7 +440,7 @@ export class PoolCore {
     const r = task.routee;
     if (r === null) return; // answered after the pool gave up on it
     task.routee = null;
-    this.running.delete(task);
+    this.removeRunning(task);
     if (this.adaptive) r.answer(task, this.clock);
     r.inFlight--;
     r.completed++;
@@ -447,7 +453,7 @@ export class PoolCore {
     const r = task.routee;
     if (r === null) return;
     task.routee = null;
-    this.running.delete(task);
+    this.removeRunning(task);
     r.dropped(task);
     r.inFlight--;
     if (
@@ -524,7 +530,7 @@ export class PoolCore {
     }
     for (const t of waiting) this.queue.push(t);
     let freed = false;
-    for (const t of [...this.running]) {
+    for (const t of this.runningTasks()) {
       if (t.deadline > now) {
         if (t.deadline < next) next = t.deadline;
         continue;
@@ -535,6 +541,27 @@ export class PoolCore {
     }
     if (next !== Number.POSITIVE_INFINITY) this.armTimer(next);
     if (freed) this.pump();
+  }
+
+  private addRunning(t: Task): void {
+    const head = this.runningHead;
+    t.next = head;
+    if (head !== null) head.prev = t;
+    this.runningHead = t;
+  }
+
+  private removeRunning(t: Task): void {
+    if (t.prev !== null) t.prev.next = t.next;
+    else if (this.runningHead === t) this.runningHead = t.next;
+    if (t.next !== null) t.next.prev = t.prev;
+    t.prev = t.next = null;
+  }
+
+  /** A copy of the running list (its callers change it). */
+  private runningTasks(): Task[] {
+    const out: Task[] = [];
+    for (let t = this.runningHead; t !== null; t = t.next) out.push(t);
+    return out;
   }
 
   /** Mark `task` settled; false if it already was (the caller then must not answer it). */
@@ -552,7 +579,7 @@ export class PoolCore {
       const t = this.queue.shift()!;
       if (this.settle(t)) t.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
     }
-    for (const t of [...this.running]) {
+    for (const t of this.runningTasks()) {
       this.abandon(t);
       if (this.settle(t)) t.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
     }
@@ -563,7 +590,7 @@ export class PoolCore {
   private abandon(t: Task): void {
     const r = t.routee!;
     t.routee = null;
-    this.running.delete(t);
+    this.removeRunning(t);
     r.dropped(t);
     r.inFlight--;
     r.direct?.cancelAsk(t.askId);

@@ -8,6 +8,8 @@
  * @internal
  */
 import type { Transferable } from 'node:worker_threads';
+import type { ReplyTarget } from '../actor/ask.js';
+import { AskTable } from './AskTable.js';
 
 /** Something that carries batches to the peer: a worker, a MessagePort, a NATS subject. */
 export interface Port {
@@ -27,6 +29,8 @@ export class Link {
   private readonly flushFn = () => this.flush();
   /** False once the peer is gone for good: records are refused. */
   open = true;
+  /** Asks sent over this link and waiting for the peer's reply, by ask id. */
+  readonly asks = new AskTable<ReplyTarget>();
 
   constructor(
     readonly node: string,

@@ -44,6 +44,6 @@ export class RemoteActorRef<Msg = any, Reply = unknown>
 
   /** @internal Give up on an ask made with {@link askInto}. */
   cancelAsk(id: number): void {
-    this.#runtime.cancelAsk(id);
+    this.#runtime.cancelAsk(this.node, id);
   }
 }

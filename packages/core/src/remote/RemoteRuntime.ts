@@ -48,12 +48,6 @@ export interface RemoteHost extends SystemInternals {
   rejectedByPeer(recipient: string, count: number): void;
 }
 
-interface RemoteAsk {
-  /** A PendingAsk (a promise with a deadline), or a target that keeps its own deadline (see `askInto`). */
-  readonly ask: ReplyTarget;
-  readonly node: string;
-}
-
 /** A reply target for an ask that came from another runtime. */
 class RemoteReply implements ReplyTarget {
   constructor(
@@ -80,7 +74,6 @@ class RemoteReply implements ReplyTarget {
 export class RemoteRuntime {
   readonly encoder = new RefEncoder();
   private readonly links = new Map<string, Link>();
-  private readonly asks = new Map<number, RemoteAsk>();
   private askSeq = 0;
   /** Children here whose parent lives on another node: stopped if that node is lost. */
   private readonly orphansByNode = new Map<string, Set<ActorCell>>();
@@ -146,12 +139,14 @@ export class RemoteRuntime {
     const host = this.host;
     const timeoutMs = askTimeout(options, host.askTimeoutMs);
     if (typeof timeoutMs !== 'number') return Promise.reject(timeoutMs);
-    let id = 0;
-    // A promise with a deadline; on a timeout it forgets its entry, so a late reply is dropped.
-    const pending = new PendingAsk(host, ref.address, message, timeoutMs, () => {
-      if (id !== 0) this.asks.delete(id);
-    });
-    id = this.askInto(ref, message, pending, options?.transfer);
+    // A promise with a deadline; settled (a reply, a timeout) it leaves the link's table, so a
+    // late reply is dropped.
+    const pending = new PendingAsk(host, ref.address, message, timeoutMs);
+    const id = this.askInto(ref, message, pending, options?.transfer);
+    if (id !== 0 && !pending.settled) {
+      pending.index = this.links.get(ref.node)!.asks;
+      pending.indexId = id;
+    }
     return pending.promise;
   }
 
@@ -194,15 +189,15 @@ export class RemoteRuntime {
       return 0;
     }
     const id = ++this.askSeq;
-    this.asks.set(id, { ask: target, node: ref.node });
+    link.asks.set(id, target);
     if (transfer !== undefined && transfer.length > 0) link.addTransfer(transfer);
     link.push4(enc.hadRefs ? Rec.AskRefs : Rec.Ask, ref.path, m, id);
     return id;
   }
 
   /** Forget an ask made with {@link askInto} (its caller gave up): a late reply is dropped. */
-  cancelAsk(id: number): void {
-    this.asks.delete(id);
+  cancelAsk(node: string, id: number): void {
+    this.links.get(node)?.asks.take(id);
   }
 
   sendControl(node: string, control: Control): void {
@@ -399,15 +394,15 @@ export class RemoteRuntime {
       case Rec.ReplyRefs:
       case Rec.ReplyError: {
         const id = b[i + 1] as number;
-        const pending = this.asks.get(id);
-        if (pending === undefined || pending.node !== from) {
+        // Only the sender's own asks: a reply never settles an ask made to another runtime.
+        const pending = this.links.get(from)?.asks.take(id);
+        if (pending === undefined) {
           // A reply after its ask timed out, or one that does not belong to the sender.
           this.host.dropped('unmatched-reply', `a reply from ${from} matches no ask waiting for it`);
           return;
         }
-        this.asks.delete(id);
-        if (kind === Rec.ReplyError) pending.ask.fail(reviveError(sanitizeError(b[i + 2])));
-        else pending.ask.reply(kind === Rec.ReplyRefs ? reviveRefs(b[i + 2], this.resolveFn) : b[i + 2]);
+        if (kind === Rec.ReplyError) pending.fail(reviveError(sanitizeError(b[i + 2])));
+        else pending.reply(kind === Rec.ReplyRefs ? reviveRefs(b[i + 2], this.resolveFn) : b[i + 2]);
         return;
       }
       case Rec.Control:
@@ -650,14 +645,8 @@ export class RemoteRuntime {
         if (child.parent.childCells?.get(child.name) === child) child.parent.childListener?.(child, 'lost');
       }
     }
-    const failing: RemoteAsk[] = [];
-    for (const [id, a] of this.asks) {
-      if (a.node === node) {
-        this.asks.delete(id);
-        failing.push(a);
-      }
-    }
-    for (const a of failing) a.ask.fail(err); // after the sweep: a failure may start new asks
+    const failing = link?.asks.drain() ?? [];
+    for (const a of failing) a.fail(err); // after the sweep: a failure may start new asks
     if (children !== undefined) {
       this.childrenByNode.delete(node);
       for (const child of children) {
@@ -700,8 +689,7 @@ export class RemoteRuntime {
 
   /** Reject every remote ask (the system shuts down). */
   rejectAll(error: Error): void {
-    for (const a of this.asks.values()) a.ask.fail(error);
-    this.asks.clear();
+    for (const link of this.links.values()) for (const a of link.asks.drain()) a.fail(error);
   }
 
   /** A batch could not be posted: retry record by record and report the ones that fail, at their senders. */
@@ -763,9 +751,7 @@ export class RemoteRuntime {
           answerThread([Rec.ReplyError, id, serializeError(cause)]);
           continue;
         }
-        const a = this.asks.get(id);
-        this.asks.delete(id);
-        a?.ask.fail(cause);
+        this.links.get(node)?.asks.take(id)?.fail(cause);
       } else if (kind === Rec.Tell || kind === Rec.TellRefs) {
         this.host.deadLetter(
           formatAddress({ system: this.host.name, node, path: String(record[1]) }),

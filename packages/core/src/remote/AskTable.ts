@@ -1,0 +1,89 @@
+/**
+ * The asks waiting for replies from one peer, by ask id. Ids are handed out in increasing order,
+ * so a table indexed by the id's low bits holds a window of them without hashing and without
+ * allocating per ask (a `Map` of them reallocates its hash table as entries come and go, and that
+ * garbage is most of what a busy pool collects). An old ask still waiting when a new id lands on
+ * its slot moves to an overflow map; the table doubles when it is half full.
+ * @internal
+ */
+export class AskTable<T> {
+  private ids: number[];
+  private values: (T | undefined)[];
+  private mask: number;
+  private readonly overflow = new Map<number, T>();
+  /** Entries in the slots (the overflow map counts its own). */
+  private inSlots = 0;
+
+  constructor(capacity = 64) {
+    this.mask = capacity - 1;
+    this.ids = new Array<number>(capacity).fill(0);
+    this.values = new Array<T | undefined>(capacity).fill(undefined);
+  }
+
+  get size(): number {
+    return this.inSlots + this.overflow.size;
+  }
+
+  /** Add the entry for `id` (an id > 0 that is not in the table). */
+  set(id: number, value: T): void {
+    if (this.inSlots >= (this.mask + 1) >>> 1) this.resize((this.mask + 1) * 2);
+    const i = id & this.mask;
+    const old = this.ids[i]!;
+    if (old !== 0) {
+      // An ask older by a multiple of the table size is still waiting: it moves aside.
+      this.overflow.set(old, this.values[i] as T);
+      this.inSlots--;
+    }
+    this.ids[i] = id;
+    this.values[i] = value;
+    this.inSlots++;
+  }
+
+  get(id: number): T | undefined {
+    const i = id & this.mask;
+    if (this.ids[i] === id) return this.values[i];
+    return this.overflow.size === 0 ? undefined : this.overflow.get(id);
+  }
+
+  /** Remove and return the entry for `id`, if there is one. */
+  take(id: number): T | undefined {
+    const i = id & this.mask;
+    if (this.ids[i] === id) {
+      const v = this.values[i];
+      this.ids[i] = 0;
+      this.values[i] = undefined;
+      this.inSlots--;
+      return v;
+    }
+    if (this.overflow.size === 0) return undefined;
+    const v = this.overflow.get(id);
+    if (v !== undefined) this.overflow.delete(id);
+    return v;
+  }
+
+  /** Remove every entry and return them (in no particular order). */
+  drain(): T[] {
+    const out: T[] = [...this.overflow.values()];
+    this.overflow.clear();
+    if (this.inSlots > 0) {
+      for (let i = 0; i <= this.mask; i++) {
+        if (this.ids[i] === 0) continue;
+        out.push(this.values[i] as T);
+        this.ids[i] = 0;
+        this.values[i] = undefined;
+      }
+      this.inSlots = 0;
+    }
+    return out;
+  }
+
+  private resize(capacity: number): void {
+    const ids = this.ids;
+    const values = this.values;
+    this.mask = capacity - 1;
+    this.ids = new Array<number>(capacity).fill(0);
+    this.values = new Array<T | undefined>(capacity).fill(undefined);
+    this.inSlots = 0;
+    for (let i = 0; i < ids.length; i++) if (ids[i] !== 0) this.set(ids[i]!, values[i] as T);
+  }
+}
