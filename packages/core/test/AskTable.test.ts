@@ -53,4 +53,17 @@ describe('AskTable (asks waiting for a peer, by id)', () => {
     expect(t.get(big)).toBe('x');
     expect(t.get(5)).toBe('y');
   });
+
+  it('never matches id 0 (an empty slot) or a negative id, and drains oldest first', () => {
+    const t = new AskTable<string>(4);
+    t.set(9, 'c');
+    t.set(5, 'b');
+    t.set(1, 'a'); // 1 and 9 share a slot: 1 goes to the overflow
+    for (const bad of [0, -0, -1, Number.NaN]) {
+      expect(t.get(bad)).toBeUndefined();
+      expect(t.take(bad)).toBeUndefined();
+    }
+    expect(t.size).toBe(3);
+    expect(t.drain()).toEqual(['a', 'b', 'c']);
+  });
 });

@@ -54,4 +54,18 @@ describe('Link (records to one peer)', () => {
     await turn();
     expect(batches).toEqual([[8, { c: 'shutdown' }, 1, '/a', 'after']]);
   });
+
+  it('stays batching after a turn so large it was posted in pieces', async () => {
+    const { link, batches } = recorder();
+    link.push3(1, '/a', 'lone');
+    await turn();
+    for (let i = 0; i < 1000; i++) link.push3(1, '/a', i);
+    await turn();
+    const before = batches.length;
+    link.push3(1, '/a', 'x');
+    link.push3(1, '/a', 'y');
+    expect(batches).toHaveLength(before); // waits for the end of the turn
+    await turn();
+    expect(batches.at(-1)).toEqual([1, '/a', 'x', 1, '/a', 'y']);
+  });
 });

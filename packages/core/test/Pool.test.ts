@@ -153,6 +153,67 @@ describe('pools', () => {
     expect(await peakWhile(long, 8, 30)).toBeLessThanOrEqual(4);
   });
 
+  it('an adaptive credit stays within a bounded routee mailbox, and starts again at 2 after a pause', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    const Task = defineActor<number, undefined, void, number>({
+      name: 'bounded-task',
+      async receive(ctx, _s, sleepMs) {
+        if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
+        ctx.reply(sleepMs);
+      },
+    });
+    let deadLetters = 0;
+    system.events.on('dead-letter', () => deadLetters++);
+    const bounded = system.spawnPool(Task, undefined, {
+      size: 2,
+      routing: 'balancing',
+      mailbox: { capacity: 16 },
+    });
+    let peak = 0;
+    const asks = Array.from({ length: 3000 }, () =>
+      bounded.ask(0, { timeoutMs: 5000 }).then(() => void (peak = Math.max(peak, bounded.stats().inFlight))),
+    );
+    await Promise.all(asks); // none dropped by a full mailbox, none timed out
+    expect(deadLetters).toBe(0);
+    expect(peak).toBeGreaterThan(4);
+    expect(peak).toBeLessThanOrEqual(32);
+    // After a pause, a burst of long tasks is not handed out at the credit short ones had earned.
+    const pool = system.spawnPool(Task, undefined, { size: 2, routing: 'balancing' });
+    await Promise.all(Array.from({ length: 5000 }, () => pool.ask(0)));
+    await new Promise((r) => setTimeout(r, 60));
+    const long = Array.from({ length: 40 }, () => pool.ask(5, { timeoutMs: 30_000 }));
+    expect(pool.stats().inFlight).toBeLessThanOrEqual(4);
+    await Promise.all(long);
+  });
+
+  it('an adaptive credit falls back when a routee hangs, so the next asks do not wait on it', async () => {
+    system = await createActorSystem({ name: 'pool' });
+    let hang = false;
+    const resumes: (() => void)[] = [];
+    const W = defineActor<number, undefined, void, number>({
+      name: 'hanging-routee',
+      async receive(ctx, _s, n) {
+        if (hang && ctx.path.endsWith('routee-0')) await new Promise<void>((r) => resumes.push(r));
+        ctx.reply(n);
+      },
+    });
+    const pool = system.spawnPool(W, undefined, { size: 2, routing: 'balancing' });
+    const wave = async () => {
+      const settled = await Promise.allSettled(
+        Array.from({ length: 2000 }, (_, i) => pool.ask(i, { timeoutMs: 200 })),
+      );
+      return settled.filter((r) => r.status === 'rejected').length;
+    };
+    expect(await wave()).toBe(0); // warm: both routees' credits grow
+    hang = true;
+    const first = await wave(); // what routee-0 held when it hung times out
+    const second = await wave(); // its credit is back to 2
+    expect(first).toBeGreaterThan(0);
+    expect(second).toBeLessThanOrEqual(2);
+    hang = false;
+    for (const r of resumes.splice(0)) r();
+  });
+
   it('balancing bounds its queue with maxQueued', async () => {
     system = await createActorSystem({ name: 'pool' });
     const pool = system.spawnPool(Named, undefined, {

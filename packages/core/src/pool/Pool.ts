@@ -57,8 +57,9 @@ export interface PoolOptions<Msg = any> {
   /**
    * `balancing` routing: asks each routee holds at once, fixed (1 gives the fairest split of long
    * tasks). Default: adaptive, per routee — 2 for tasks that take longer than a round trip, growing
-   * up to 256 for short ones, so that each routee holds about the round trip plus 2 ms of work
-   * (see {@link ADAPTIVE_CREDIT}).
+   * up to 256 (or the routees' mailbox capacity, if smaller) for short ones, so that each routee
+   * holds about the round trip plus 2 ms of work. It falls back to 2 when an ask to the routee
+   * times out or its runtime is lost, and after 20 ms without work.
    */
   readonly credit?: number;
   /** `balancing` routing: most asks waiting in the pool; beyond it asks reject with `MailboxFullError`. Default unbounded. */
@@ -120,8 +121,12 @@ export interface PoolStats {
  * routees; short ones get enough in flight to cover the round trip and keep the routee busy
  * (without it, a pool of trivial tasks on threads is bound by round trips: ~45k tasks/s at credit 2,
  * ~400k at 256 on a 2-core machine). A slow routee measures its own `S` and so holds less.
+ * Never above the routees' mailbox capacity (a bounded mailbox would drop the asks beyond it);
+ * back to `min` when an ask to the routee times out or its runtime is lost (a routee that hangs
+ * must not swallow 256 asks a timeout), and after `idleResetMs` without work (the next burst may
+ * be of other tasks). @internal
  */
-export const ADAPTIVE_CREDIT = { min: 2, max: 256, targetMs: 2, growth: 4 } as const;
+export const ADAPTIVE_CREDIT = { min: 2, max: 256, targetMs: 2, growth: 4, idleResetMs: 20 } as const;
 
 /** A ref that can ask without a promise or a timer (local and remote refs can). @internal */
 interface DirectAsk {
@@ -168,7 +173,10 @@ class Routee {
   inFlight = 0;
   completed = 0;
   /** Adaptive credit: asks it may hold now, and what it is measured from (see {@link ADAPTIVE_CREDIT}). */
-  credit: number = ADAPTIVE_CREDIT.min;
+  credit: number;
+  private readonly minCredit: number;
+  /** When it last ran out of work (read when it did; a failure's doing is not timed). */
+  private idleSince = 0;
   /** Since when it has held work (valid while `inFlight > 0`), and busy time and answers this window. */
   private busySince = 0;
   private busy = 0;
@@ -182,7 +190,12 @@ class Routee {
   readonly address: string;
   readonly direct: DirectAsk | undefined;
   private readonly cell: ActorCell | undefined;
-  constructor(readonly ref: ActorRef) {
+  constructor(
+    readonly ref: ActorRef,
+    private readonly maxCredit: number,
+  ) {
+    this.minCredit = Math.min(ADAPTIVE_CREDIT.min, maxCredit);
+    this.credit = this.minCredit;
     this.address = ref.address;
     this.direct = directAsk(ref);
     this.cell = ref instanceof LocalActorRef ? ref.cell : undefined;
@@ -192,6 +205,7 @@ class Routee {
   sent(task: Task, clock: Clock): void {
     if (this.inFlight === 0) {
       this.busySince = clock.now();
+      if (this.busySince - this.idleSince > ADAPTIVE_CREDIT.idleResetMs) this.resetCredit();
       if (this.probe === null) {
         this.probe = task;
         task.sentAt = this.busySince;
@@ -217,23 +231,35 @@ class Routee {
     if (now < 0) now = clock.now();
     this.busy += now - this.busySince;
     this.busySince = now;
+    if (this.inFlight === 1) this.idleSince = now;
     const window = answered >= this.credit || this.busy >= ADAPTIVE_CREDIT.targetMs;
     if (!window || this.minRoundTrip === Number.POSITIVE_INFINITY) return;
     if (this.busy > 0) {
       const perTask = this.busy / this.answered;
       const want = Math.ceil((this.minRoundTrip + ADAPTIVE_CREDIT.targetMs) / perTask);
       this.credit = Math.max(
-        ADAPTIVE_CREDIT.min,
-        Math.min(ADAPTIVE_CREDIT.max, want, this.credit * ADAPTIVE_CREDIT.growth),
+        this.minCredit,
+        Math.min(this.maxCredit, want, this.credit * ADAPTIVE_CREDIT.growth),
       );
     }
     this.busy = 0;
     this.answered = 0;
   }
 
-  /** Adaptive credit: `task` left it without an answer (failed, timed out, abandoned). */
-  dropped(task: Task): void {
+  /**
+   * Adaptive credit: `task` left it without an answer (failed, timed out, abandoned); `trouble`
+   * (a timeout, a lost runtime) takes the credit back to the minimum. An error the routee
+   * answered with is an answer of sorts and keeps it.
+   */
+  dropped(task: Task, trouble: boolean): void {
     if (task === this.probe) this.probe = null;
+    if (trouble) this.resetCredit();
+  }
+
+  private resetCredit(): void {
+    this.credit = this.minCredit;
+    this.busy = 0;
+    this.answered = 0;
   }
 
   /** A local routee that is stopping or stopped takes no more work (it leaves the pool soon). */
@@ -263,8 +289,9 @@ export class PoolCore {
   private queueTimer: unknown = undefined;
   private queueTimerAt = Number.POSITIVE_INFINITY;
   private readonly sweep = () => this.expire();
-  /** A balancing pool without a fixed `credit` sizes each routee's credit itself. */
+  /** A balancing pool without a fixed `credit` sizes each routee's credit itself, up to `maxCredit`. */
   private readonly adaptive: boolean;
+  private readonly maxCredit: number;
 
   constructor(
     readonly routing: Routing,
@@ -275,6 +302,9 @@ export class PoolCore {
     private readonly deadLetter: (message: unknown) => void = () => undefined,
   ) {
     this.adaptive = routing === 'balancing' && options.credit === undefined;
+    // A bounded routee mailbox would drop the asks beyond its capacity.
+    const capacity = options.mailbox?.capacity ?? Number.POSITIVE_INFINITY;
+    this.maxCredit = Math.max(1, Math.min(ADAPTIVE_CREDIT.max, capacity));
   }
 
   setRoutees(refs: ActorRef[]): void {
@@ -282,7 +312,7 @@ export class PoolCore {
     this.slots = refs.map((ref) => {
       const kept = old.get(ref.address);
       old.delete(ref.address);
-      return kept?.ref === ref ? kept : new Routee(ref);
+      return kept?.ref === ref ? kept : new Routee(ref, this.maxCredit);
     });
     for (const gone of old.values()) {
       if (gone.completed > 0)
@@ -362,8 +392,10 @@ export class PoolCore {
       const r = this.pick(message);
       if (r === undefined) return Promise.reject(this.noRoutees());
       const promise = newPromise();
+      const resolve = madeResolve;
+      const reject = madeReject;
       const deadline = this.clock.now() + timeoutMs;
-      const task = new Task(this, message, options?.transfer, madeResolve, madeReject, deadline, timeoutMs);
+      const task = new Task(this, message, options?.transfer, resolve, reject, deadline, timeoutMs);
       this.pending++;
       this.dispatch(r, task, -1); // delivered even with timeoutMs 0, as a plain ask is
       if (!task.done) this.armTimer(deadline);
@@ -373,8 +405,10 @@ export class PoolCore {
     if (max !== undefined && this.queue.length >= max)
       return Promise.reject(new MailboxFullError(this.address(), max));
     const promise = newPromise();
+    const resolve = madeResolve;
+    const reject = madeReject;
     const deadline = this.clock.now() + timeoutMs;
-    const task = new Task(this, message, options?.transfer, madeResolve, madeReject, deadline, timeoutMs);
+    const task = new Task(this, message, options?.transfer, resolve, reject, deadline, timeoutMs);
     this.pending++;
     this.queue.push(task);
     this.pump();
@@ -454,7 +488,7 @@ export class PoolCore {
     if (r === null) return;
     task.routee = null;
     this.removeRunning(task);
-    r.dropped(task);
+    r.dropped(task, isRuntimeLostError(error));
     r.inFlight--;
     if (
       !task.done &&
@@ -591,7 +625,7 @@ export class PoolCore {
     const r = t.routee!;
     t.routee = null;
     this.removeRunning(t);
-    r.dropped(t);
+    r.dropped(t, true);
     r.inFlight--;
     r.direct?.cancelAsk(t.askId);
   }

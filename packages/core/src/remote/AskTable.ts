@@ -1,5 +1,6 @@
 /**
- * The asks waiting for replies from one peer, by ask id. Ids are handed out in increasing order,
+ * The asks waiting for replies from one peer, by ask id. Ids are handed out in increasing order
+ * (one counter per link, so every slot is reachable),
  * so a table indexed by the id's low bits holds a window of them without hashing and without
  * allocating per ask (a `Map` of them reallocates its hash table as entries come and go, and that
  * garbage is most of what a busy pool collects). An old ask still waiting when a new id lands on
@@ -24,7 +25,7 @@ export class AskTable<T> {
     return this.inSlots + this.overflow.size;
   }
 
-  /** Add the entry for `id` (an id > 0 that is not in the table). */
+  /** Add the entry for `id` (a whole number > 0 that is not in the table). */
   set(id: number, value: T): void {
     if (this.inSlots >= (this.mask + 1) >>> 1) this.resize((this.mask + 1) * 2);
     const i = id & this.mask;
@@ -40,6 +41,7 @@ export class AskTable<T> {
   }
 
   get(id: number): T | undefined {
+    if (!(id > 0)) return undefined; // 0 marks an empty slot: never a key
     const i = id & this.mask;
     if (this.ids[i] === id) return this.values[i];
     return this.overflow.size === 0 ? undefined : this.overflow.get(id);
@@ -47,6 +49,7 @@ export class AskTable<T> {
 
   /** Remove and return the entry for `id`, if there is one. */
   take(id: number): T | undefined {
+    if (!(id > 0)) return undefined;
     const i = id & this.mask;
     if (this.ids[i] === id) {
       const v = this.values[i];
@@ -61,20 +64,18 @@ export class AskTable<T> {
     return v;
   }
 
-  /** Remove every entry and return them (in no particular order). */
+  /** Remove every entry and return them, oldest (lowest id) first. */
   drain(): T[] {
-    const out: T[] = [...this.overflow.values()];
+    const all: [number, T][] = [...this.overflow];
     this.overflow.clear();
-    if (this.inSlots > 0) {
-      for (let i = 0; i <= this.mask; i++) {
-        if (this.ids[i] === 0) continue;
-        out.push(this.values[i] as T);
-        this.ids[i] = 0;
-        this.values[i] = undefined;
-      }
-      this.inSlots = 0;
+    for (let i = 0; i <= this.mask; i++) {
+      if (this.ids[i] === 0) continue;
+      all.push([this.ids[i]!, this.values[i] as T]);
+      this.ids[i] = 0;
+      this.values[i] = undefined;
     }
-    return out;
+    this.inSlots = 0;
+    return all.sort((a, b) => a[0] - b[0]).map((e) => e[1]);
   }
 
   private resize(capacity: number): void {

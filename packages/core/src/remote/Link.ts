@@ -29,12 +29,16 @@ export class Link {
   private scheduled = false;
   /** May the next user record leave at once (see `leavesAtOnce`)? */
   private eager = true;
+  /** Records queued since the last end-of-turn flush. */
+  private turnRecords = 0;
+  private askSeq = 0;
   private readonly flushFn = () => {
-    const slots = this.out.length + this.control.length;
+    this.scheduled = false;
     this.flush();
-    // Records one at a time (requests and replies): the next turn's first may leave at once.
-    // A batch (a stream of tells, a busy pool): the next turn's records wait for their batch too.
-    this.eager = slots <= 4;
+    // One record this turn (a request or a reply): the next turn's first may leave at once.
+    // More (a stream of tells, a busy pool): the next turn's records wait for their batch too.
+    this.eager = this.turnRecords <= 1;
+    this.turnRecords = 0;
   };
   /** False once the peer is gone for good: records are refused. */
   open = true;
@@ -46,6 +50,11 @@ export class Link {
     /** Called with a batch that could not be posted as a whole (e.g. a DataCloneError). */
     private readonly onPostError: (batch: unknown[], error: unknown) => void,
   ) {}
+
+  /** The id of the next ask sent over this link (1, 2, …; see AskTable). */
+  nextAskId(): number {
+    return ++this.askSeq;
+  }
 
   get connected(): boolean {
     return this.port !== null;
@@ -67,6 +76,7 @@ export class Link {
   /** Queue a control record (kind + payload); it is posted before the queued user records. */
   pushControl(kind: unknown, payload: unknown): void {
     this.control.push(kind, payload);
+    this.turnRecords++;
     this.schedule();
   }
 
@@ -76,18 +86,21 @@ export class Link {
    */
   pushOrdered(kind: unknown, payload: unknown): void {
     this.out.push(kind, payload);
+    this.turnRecords++;
     this.schedule();
   }
 
   push3(a: unknown, b: unknown, c: unknown): void {
     const out = this.out;
     out.push(a, b, c);
+    this.turnRecords++;
     if (this.port !== null && (out.length >= MAX_BATCH_SLOTS || this.leavesAtOnce(3))) this.flush();
     this.schedule();
   }
 
   push4(a: unknown, b: unknown, c: unknown, d: unknown): void {
     this.out.push(a, b, c, d);
+    this.turnRecords++;
     if (this.port !== null && this.leavesAtOnce(4)) this.flush();
     this.schedule();
   }
@@ -122,8 +135,10 @@ export class Link {
     this.port?.post(batch, undefined);
   }
 
+  /** Post what is queued now (the end-of-turn flush, a lone record, a large burst, shutdown). */
   flush(): void {
-    this.scheduled = false;
+    // Nothing sent from inside a post (a post-error handler) leaves ahead of what is queued.
+    this.eager = false;
     const port = this.port;
     if (port === null || (this.out.length === 0 && this.control.length === 0)) return;
     let batch = this.out;

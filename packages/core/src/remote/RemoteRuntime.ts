@@ -74,7 +74,6 @@ class RemoteReply implements ReplyTarget {
 export class RemoteRuntime {
   readonly encoder = new RefEncoder();
   private readonly links = new Map<string, Link>();
-  private askSeq = 0;
   /** Children here whose parent lives on another node: stopped if that node is lost. */
   private readonly orphansByNode = new Map<string, Set<ActorCell>>();
   /** Remote children (proxies) by the node they live on. */
@@ -188,7 +187,7 @@ export class RemoteRuntime {
       target.fail(down);
       return 0;
     }
-    const id = ++this.askSeq;
+    const id = link.nextAskId();
     link.asks.set(id, target);
     if (transfer !== undefined && transfer.length > 0) link.addTransfer(transfer);
     link.push4(enc.hadRefs ? Rec.AskRefs : Rec.Ask, ref.path, m, id);
@@ -797,15 +796,20 @@ export class RemoteRuntime {
   }
 }
 
+/** Ask ids are whole numbers from 1 up (per link, see `Link.nextAskId`). */
+function isAskId(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+}
+
 /** Why a record is malformed ([cause, detail]), or undefined. Input from other runtimes is untrusted. */
 function recordProblem(kind: Rec, b: unknown[], i: number): [string, string] | undefined {
   const first = b[i + 1];
   if (kind <= Rec.AskRefs && typeof first !== 'string') return ['malformed-record', 'a path is not a string'];
-  if ((kind === Rec.Ask || kind === Rec.AskRefs) && typeof b[i + 3] !== 'number') {
-    return ['malformed-record', 'an ask id is not a number'];
+  if ((kind === Rec.Ask || kind === Rec.AskRefs) && !isAskId(b[i + 3])) {
+    return ['malformed-record', 'an ask id is not a whole number > 0'];
   }
-  if (kind >= Rec.Reply && kind <= Rec.ReplyError && typeof first !== 'number') {
-    return ['malformed-record', 'a reply id is not a number'];
+  if (kind >= Rec.Reply && kind <= Rec.ReplyError && !isAskId(first)) {
+    return ['malformed-record', 'a reply id is not a whole number > 0'];
   }
   if (
     kind === Rec.Control &&

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { PendingAsks } from '../src/actor/ask.js';
+import { isActorStoppedError } from '../src/index.js';
+import { Rec } from '../src/remote/protocol.js';
+import { RemoteActorRef } from '../src/remote/RemoteActorRef.js';
+import { type RemoteHost, RemoteRuntime } from '../src/remote/RemoteRuntime.js';
+import { systemClock } from '../src/system/clock.js';
+
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+/** A runtime on a fake host, linked to one peer whose batches are structured-cloned as postMessage would. */
+function runtime(onDeadLetter: () => void = () => undefined) {
+  const dropped: string[] = [];
+  const host = {
+    name: 'sys',
+    nodeId: 'main',
+    mainNodeId: 'main',
+    askTimeoutMs: 5000,
+    isShutdown: false,
+    clock: systemClock,
+    pendingAsks: new PendingAsks(systemClock),
+    dropped: (cause: string) => dropped.push(cause),
+    deadLetter: onDeadLetter,
+    cellAt: () => undefined,
+    nodeIsUp: () => true,
+    events: { publish: () => undefined, listensTo: () => false },
+  } as unknown as RemoteHost;
+  const rt = new RemoteRuntime(host);
+  const posted: unknown[][] = [];
+  rt.link('peer').attach({ post: (batch) => posted.push(structuredClone(batch)) });
+  const ref = new RemoteActorRef(rt, 'troupe://sys/peer/user/a', 'peer', 'user/a');
+  return { rt, ref, posted, dropped };
+}
+
+describe('RemoteRuntime (records from and to another runtime)', () => {
+  it('drops a reply whose id is not a whole number > 0, and still fails the ask when the peer is lost', async () => {
+    const { rt, ref, dropped } = runtime();
+    const answer = rt.ask(ref, 'hi', { timeoutMs: Number.POSITIVE_INFINITY }).catch((e: unknown) => e);
+    for (const id of [0, -3, 1.5, '1']) rt.receive('peer', [Rec.Reply, id, 'bogus']);
+    expect(dropped).toEqual(['malformed-record', 'malformed-record', 'malformed-record', 'malformed-record']);
+    rt.nodeDown('peer', 'gone');
+    expect(isActorStoppedError(await answer)).toBe(true);
+  });
+
+  it('keeps one sender’s tells in order when one cannot be cloned and its dead letter sends again', async () => {
+    let ref!: RemoteActorRef;
+    const { rt, posted, ...r } = runtime(() => ref.tell({ n: 'report' }));
+    ref = r.ref;
+    rt.sendControl('peer', { c: 'unwatch', target: 'user/b', watcher: 'troupe://sys/main/user/w' });
+    ref.tell({ n: 1 });
+    ref.tell({ n: 2, w: new WeakMap() }); // cannot be cloned: a dead letter
+    ref.tell({ n: 3 });
+    await turn();
+    await turn();
+    const seen = posted.flatMap((b) => {
+      const out: unknown[] = [];
+      for (let i = 0; i < b.length; i += b[i] === Rec.Control ? 2 : 3)
+        if (b[i] === Rec.Tell) out.push((b[i + 2] as { n: unknown }).n);
+      return out;
+    });
+    expect(seen).toEqual([1, 3, 'report']);
+  });
+});
