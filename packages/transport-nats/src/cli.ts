@@ -38,6 +38,10 @@ function fail(message: string): never {
 }
 
 const argv = process.argv.slice(2);
+if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+  console.log(USAGE);
+  process.exit(0);
+}
 if (argv[0] !== 'node') fail(argv[0] === undefined ? 'missing command' : `unknown command '${argv[0]}'`);
 
 const { values } = (() => {
