@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PendingAsks } from '../src/actor/ask.js';
-import { isActorStoppedError } from '../src/index.js';
+import { PendingAsks, type ReplyTarget } from '../src/actor/ask.js';
+import { isActorStoppedError, ThreadLostError } from '../src/index.js';
 import { Rec } from '../src/remote/protocol.js';
 import { RemoteActorRef } from '../src/remote/RemoteActorRef.js';
 import { type RemoteHost, RemoteRuntime } from '../src/remote/RemoteRuntime.js';
@@ -59,5 +59,64 @@ describe('RemoteRuntime (records from and to another runtime)', () => {
       return out;
     });
     expect(seen).toEqual([1, 3, 'report']);
+  });
+
+  it('drops an answer to an ask from a lost thread instead of settling its replacement’s ask', async () => {
+    const held: ReplyTarget[] = [];
+    const cells = {
+      'user/slow': { enqueue: (_m: unknown, r: ReplyTarget | undefined) => (held.push(r!), true) },
+      'user/quiet': { enqueue: () => true }, // never answers
+    };
+    const node = (nodeId: string, dropped: string[] = []) =>
+      new RemoteRuntime({
+        name: 'sys',
+        nodeId,
+        mainNodeId: 'main',
+        askTimeoutMs: 5000,
+        isShutdown: false,
+        clock: systemClock,
+        pendingAsks: new PendingAsks(systemClock),
+        dropped: (cause: string) => dropped.push(cause),
+        deadLetter: () => undefined,
+        cellAt: (path: string) => cells[path as keyof typeof cells],
+        nodeIsUp: () => true,
+        events: { publish: () => undefined, listensTo: () => false },
+      } as unknown as RemoteHost);
+    const wire = (a: RemoteRuntime, an: string, b: RemoteRuntime, bn: string) => {
+      a.link(bn).attach({
+        post: (batch) => void queueMicrotask(() => b.receive(an, structuredClone(batch))),
+      });
+      b.link(an).attach({
+        post: (batch) => void queueMicrotask(() => a.receive(bn, structuredClone(batch))),
+      });
+    };
+    const mainDropped: string[] = [];
+    const main = node('main', mainDropped);
+    const t1 = node('main.t0');
+    wire(main, 'main', t1, 'main.t0');
+    void t1
+      .ask(new RemoteActorRef(t1, 'troupe://sys/main/user/slow', 'main', 'user/slow'), 'job')
+      .catch(() => {});
+    await turn();
+    await turn();
+    expect(held).toHaveLength(1);
+    // The thread dies; its replacement (ask ids from 1 again) connects and asks.
+    main.nodeDown('main.t0', 'crashed', new ThreadLostError('main.t0', 'crashed'));
+    const t2 = node('main.t0');
+    wire(main, 'main', t2, 'main.t0');
+    let settled: unknown = 'pending';
+    void t2
+      .ask(new RemoteActorRef(t2, 'troupe://sys/main/user/quiet', 'main', 'user/quiet'), 'hello', undefined)
+      .then(
+        (v) => (settled = v),
+        (e) => (settled = e),
+      );
+    await turn();
+    await turn();
+    held[0]!.reply('meant for the dead thread');
+    await turn();
+    await turn();
+    expect(settled).toBe('pending');
+    expect(mainDropped).toContain('stale-reply');
   });
 });

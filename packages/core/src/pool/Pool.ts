@@ -148,6 +148,8 @@ class Task implements ReplyTarget {
   done = false;
   /** When it was handed to its routee (adaptive credit only). */
   sentAt = 0;
+  /** Answers its routee had given when it was handed over (a timeout counts as trouble only if none came since). */
+  completedAtSend = 0;
   /** Neighbours in the pool's list of running tasks. */
   prev: Task | null = null;
   next: Task | null = null;
@@ -251,9 +253,10 @@ class Routee {
    * (a timeout, a lost runtime) takes the credit back to the minimum. An error the routee
    * answered with is an answer of sorts and keeps it.
    */
-  dropped(task: Task, trouble: boolean): void {
+  dropped(task: Task, trouble: boolean, clock: Clock | undefined): void {
     if (task === this.probe) this.probe = null;
     if (trouble) this.resetCredit();
+    if (clock !== undefined && this.inFlight === 1) this.idleSince = clock.now(); // runs out of work now
   }
 
   private resetCredit(): void {
@@ -452,6 +455,7 @@ export class PoolCore {
       return;
     }
     task.routee = routee;
+    task.completedAtSend = routee.completed;
     if (this.adaptive) routee.sent(task, this.clock);
     routee.inFlight++;
     this.addRunning(task);
@@ -488,7 +492,7 @@ export class PoolCore {
     if (r === null) return;
     task.routee = null;
     this.removeRunning(task);
-    r.dropped(task, isRuntimeLostError(error));
+    r.dropped(task, isRuntimeLostError(error), this.adaptive ? this.clock : undefined);
     r.inFlight--;
     if (
       !task.done &&
@@ -497,16 +501,9 @@ export class PoolCore {
       isRuntimeLostError(error)
     ) {
       // Dispatch again, first in line (it has waited longest), once the loss has been fully
-      // processed, never from inside that processing.
-      queueMicrotask(() => {
-        if (task.done) return;
-        if (this.stopped) {
-          if (this.settle(task)) task.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
-          return;
-        }
-        this.queue.unshift(task);
-        this.pump();
-      });
+      // processed, never from inside that processing; the tasks of one loss keep their order.
+      this.lost.push(task);
+      if (this.lost.length === 1) queueMicrotask(this.requeueLost);
       return;
     }
     // A routee's own ask timing out at the pool's deadline is the pool's timeout.
@@ -515,6 +512,23 @@ export class PoolCore {
     // from inside a routee's termination; pumping then would feed the queue to the same routee.
     this.schedulePump();
   }
+
+  /** Tasks of a lost routee waiting to go back to the front of the queue, oldest first. */
+  private lost: Task[] = [];
+  private readonly requeueLost = () => {
+    const lost = this.lost;
+    this.lost = [];
+    for (let i = lost.length - 1; i >= 0; i--) {
+      const task = lost[i]!;
+      if (task.done) continue;
+      if (this.stopped) {
+        if (this.settle(task)) task.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
+        continue;
+      }
+      this.queue.unshift(task);
+    }
+    this.pump();
+  };
 
   private pumpScheduled = false;
   private readonly pumpLater = () => {
@@ -625,7 +639,9 @@ export class PoolCore {
     const r = t.routee!;
     t.routee = null;
     this.removeRunning(t);
-    r.dropped(t, true);
+    // A timeout is trouble if the routee answered nothing since (it hangs); a routee that answers
+    // others meanwhile (e.g. a machine that replies to this ask later, or never) keeps its credit.
+    r.dropped(t, t.completedAtSend === r.completed, this.adaptive ? this.clock : undefined);
     r.inFlight--;
     r.direct?.cancelAsk(t.askId);
   }

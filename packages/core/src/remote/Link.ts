@@ -42,6 +42,12 @@ export class Link {
   };
   /** False once the peer is gone for good: records are refused. */
   open = true;
+  /**
+   * Which incarnation of the peer this link reaches: it changes when the peer is lost. A reply to
+   * an ask from an earlier incarnation is dropped, never delivered to its replacement (which
+   * counts its ask ids from 1 again).
+   */
+  epoch = 0;
   /** Asks sent over this link and waiting for the peer's reply, by ask id. */
   readonly asks = new AskTable<ReplyTarget>();
 
@@ -67,6 +73,7 @@ export class Link {
 
   /** The peer died: forget the port and drop what was queued for it. */
   detach(): void {
+    this.epoch++;
     this.port = null;
     this.out = [];
     this.control = [];

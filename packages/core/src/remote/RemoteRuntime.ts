@@ -50,12 +50,22 @@ export interface RemoteHost extends SystemInternals {
 
 /** A reply target for an ask that came from another runtime. */
 class RemoteReply implements ReplyTarget {
+  private readonly epoch: number;
   constructor(
     private readonly runtime: RemoteRuntime,
     private readonly link: Link,
     private readonly id: number,
-  ) {}
+  ) {
+    this.epoch = link.epoch;
+  }
+  /** The asker is gone (its runtime was lost, maybe replaced): the answer has nobody to go to. */
+  private stale(): boolean {
+    if (this.link.epoch === this.epoch && this.link.open) return false;
+    this.runtime.droppedReply(this.link.node);
+    return true;
+  }
   reply(value: unknown): void {
+    if (this.stale()) return;
     const enc = this.runtime.encoder;
     let v: unknown;
     try {
@@ -67,6 +77,7 @@ class RemoteReply implements ReplyTarget {
     this.link.push3(enc.hadRefs ? Rec.ReplyRefs : Rec.Reply, this.id, v);
   }
   fail(error: unknown): void {
+    if (this.stale()) return;
     this.link.push3(Rec.ReplyError, this.id, serializeError(error));
   }
 }
@@ -192,6 +203,11 @@ export class RemoteRuntime {
     if (transfer !== undefined && transfer.length > 0) link.addTransfer(transfer);
     link.push4(enc.hadRefs ? Rec.AskRefs : Rec.Ask, ref.path, m, id);
     return id;
+  }
+
+  /** A reply to an ask from a runtime that was lost since (see `Link.epoch`) is dropped and counted. */
+  droppedReply(node: string): void {
+    this.host.dropped('stale-reply', `a reply to an ask from ${node}, lost since it asked`);
   }
 
   /** Forget an ask made with {@link askInto} (its caller gave up): a late reply is dropped. */

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { ReplyTarget } from '../src/actor/ask.js';
+import { ThreadLostError } from '../src/errors.js';
+import { PoolCore, type PoolOptions } from '../src/pool/Pool.js';
+import { ManualClock } from '../src/testing/ManualClock.js';
+
+/** A routee ref that keeps every ask it is given, for the test to answer. */
+function fakeRoutee(name: string) {
+  const held: { m: unknown; t: ReplyTarget }[] = [];
+  let seq = 0;
+  const ref = {
+    address: `troupe://sys/main/user/pool/${name}`,
+    askInto: (m: unknown, t: ReplyTarget) => (held.push({ m, t }), ++seq),
+    cancelAsk: () => undefined,
+    tell: () => undefined,
+    ask: () => Promise.reject(new Error('unused')),
+  };
+  return { ref, held };
+}
+
+function pool(clock: ManualClock, options: PoolOptions, ...routees: { ref: unknown }[]) {
+  const core = new PoolCore('balancing', clock, 60_000, () => 'pool', { routing: 'balancing', ...options });
+  core.setRoutees(routees.map((r) => r.ref) as never);
+  return core;
+}
+
+describe('PoolCore (balancing, on a manual clock)', () => {
+  it('grows a busy routee’s credit for short tasks, and keeps it when a task fails with a user error', async () => {
+    const clock = new ManualClock(1000);
+    const r = fakeRoutee('routee-0');
+    const core = pool(clock, {}, r);
+    // 10,000 tasks of 0.01 ms each, answered in order; the last stays unanswered.
+    for (let i = 0; i < 10_000; i++) void core.ask(i).catch(() => undefined);
+    while (r.held.length > 1 || core.stats().queued > 0) {
+      clock.advance(0.01);
+      r.held.shift()!.t.reply('ok');
+    }
+    r.held.shift()!.t.fail(new Error('a user error: an answer of sorts'));
+    await Promise.resolve();
+    for (let i = 0; i < 300; i++) void core.ask(i).catch(() => undefined);
+    // The grown credit, not 2: (shortest round trip + 2 ms) / time per task = (0.02 + 2) / 0.01.
+    expect(core.stats().inFlight).toBe(202);
+  });
+
+  it('puts the asks of a lost routee back first in line, oldest first', async () => {
+    const clock = new ManualClock();
+    const a = fakeRoutee('a');
+    const b = fakeRoutee('b');
+    const core = pool(clock, { credit: 2, redispatchOnLost: true }, a, b);
+    for (let i = 1; i <= 5; i++) void core.ask(i).catch(() => undefined);
+    const lost = a.held.map((x) => x.m); // a holds two, b two, one is queued
+    core.markDown(a.ref.address);
+    const err = new ThreadLostError('t0', 'gone');
+    for (const x of a.held.splice(0)) x.t.fail(err); // oldest first, as a node loss fails them
+    await Promise.resolve();
+    await Promise.resolve();
+    for (const x of b.held.splice(0)) x.t.reply('ok');
+    expect(b.held.map((x) => x.m)).toEqual(lost);
+  });
+});
