@@ -95,7 +95,7 @@ describe('RemoteRuntime (records from and to another runtime)', () => {
     const t1 = node('main.t0');
     wire(main, 'main', t1, 'main.t0');
     void t1
-      .ask(new RemoteActorRef(t1, 'troupe://sys/main/user/slow', 'main', 'user/slow'), 'job')
+      .ask(new RemoteActorRef(t1, 'troupe://sys/main/user/slow', 'main', 'user/slow'), 'job', undefined)
       .catch(() => {});
     await turn();
     await turn();
