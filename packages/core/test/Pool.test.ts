@@ -31,6 +31,15 @@ const Named = defineActor<{ key?: string; delayMs?: number } | 'fail', string, v
   },
 });
 
+/** Sleeps the number of ms it is asked (0: answers at once), then answers with it. */
+const Sleeper = defineActor<number, undefined, void, number>({
+  name: 'sleeper',
+  async receive(ctx, _s, sleepMs) {
+    if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
+    ctx.reply(sleepMs);
+  },
+});
+
 /** A routee that hangs on `'hang'` until `release()`, and answers `'ok'` with `'ok'`. */
 function stuckRoutee(name: string) {
   let resume: (() => void) | undefined;
@@ -127,13 +136,6 @@ describe('pools', () => {
 
   it('balancing without a fixed credit gives short tasks more in flight, and long ones 2 per routee', async () => {
     system = await createActorSystem({ name: 'pool' });
-    const Task = defineActor<number, undefined, void, number>({
-      name: 'adaptive-task',
-      async receive(ctx, _s, sleepMs) {
-        if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
-        ctx.reply(sleepMs);
-      },
-    });
     const peakWhile = async (pool: PoolRef, sleepMs: number, count: number) => {
       let peak = 0;
       const asks = Array.from({ length: count }, () =>
@@ -146,25 +148,18 @@ describe('pools', () => {
       return peak;
     };
     // Trivial tasks: a credit of 2 would hold at most 4 in flight over 2 routees.
-    const short = system.spawnPool(Task, undefined, { size: 2, routing: 'balancing' });
+    const short = system.spawnPool(Sleeper, undefined, { size: 2, routing: 'balancing' });
     expect(await peakWhile(short, 0, 5000)).toBeGreaterThan(32);
     // Tasks far longer than a round trip keep the minimum credit, 2 per routee.
-    const long = system.spawnPool(Task, undefined, { size: 2, routing: 'balancing' });
+    const long = system.spawnPool(Sleeper, undefined, { size: 2, routing: 'balancing' });
     expect(await peakWhile(long, 8, 30)).toBeLessThanOrEqual(4);
   });
 
   it('an adaptive credit stays within a bounded routee mailbox, and starts again at 2 after a pause', async () => {
     system = await createActorSystem({ name: 'pool' });
-    const Task = defineActor<number, undefined, void, number>({
-      name: 'bounded-task',
-      async receive(ctx, _s, sleepMs) {
-        if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
-        ctx.reply(sleepMs);
-      },
-    });
     let deadLetters = 0;
     system.events.on('dead-letter', () => deadLetters++);
-    const bounded = system.spawnPool(Task, undefined, {
+    const bounded = system.spawnPool(Sleeper, undefined, {
       size: 2,
       routing: 'balancing',
       mailbox: { capacity: 16 },
@@ -178,7 +173,7 @@ describe('pools', () => {
     expect(peak).toBeGreaterThan(4);
     expect(peak).toBeLessThanOrEqual(32);
     // After a pause, a burst of long tasks is not handed out at the credit short ones had earned.
-    const pool = system.spawnPool(Task, undefined, { size: 2, routing: 'balancing' });
+    const pool = system.spawnPool(Sleeper, undefined, { size: 2, routing: 'balancing' });
     await Promise.all(Array.from({ length: 5000 }, () => pool.ask(0)));
     await new Promise((r) => setTimeout(r, 60));
     const long = Array.from({ length: 40 }, () => pool.ask(5, { timeoutMs: 30_000 }));

@@ -8,24 +8,29 @@ import { systemClock } from '../src/system/clock.js';
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
-/** A runtime on a fake host, linked to one peer whose batches are structured-cloned as postMessage would. */
-function runtime(onDeadLetter: () => void = () => undefined) {
-  const dropped: string[] = [];
-  const host = {
+/** The host of a runtime: what a test does not give is a no-op; drop causes go to `dropped`. */
+function fakeHost(nodeId: string, dropped: string[], given: Partial<Record<keyof RemoteHost, unknown>> = {}) {
+  return {
     name: 'sys',
-    nodeId: 'main',
+    nodeId,
     mainNodeId: 'main',
     askTimeoutMs: 5000,
     isShutdown: false,
     clock: systemClock,
     pendingAsks: new PendingAsks(systemClock),
     dropped: (cause: string) => dropped.push(cause),
-    deadLetter: onDeadLetter,
+    deadLetter: () => undefined,
     cellAt: () => undefined,
     nodeIsUp: () => true,
     events: { publish: () => undefined, listensTo: () => false },
+    ...given,
   } as unknown as RemoteHost;
-  const rt = new RemoteRuntime(host);
+}
+
+/** A runtime on a fake host, linked to one peer whose batches are structured-cloned as postMessage would. */
+function runtime(onDeadLetter: () => void = () => undefined) {
+  const dropped: string[] = [];
+  const rt = new RemoteRuntime(fakeHost('main', dropped, { deadLetter: onDeadLetter }));
   const posted: unknown[][] = [];
   rt.link('peer').attach({ post: (batch) => posted.push(structuredClone(batch)) });
   const ref = new RemoteActorRef(rt, 'troupe://sys/peer/user/a', 'peer', 'user/a');
@@ -68,20 +73,9 @@ describe('RemoteRuntime (records from and to another runtime)', () => {
       'user/quiet': { enqueue: () => true }, // never answers
     };
     const node = (nodeId: string, dropped: string[] = []) =>
-      new RemoteRuntime({
-        name: 'sys',
-        nodeId,
-        mainNodeId: 'main',
-        askTimeoutMs: 5000,
-        isShutdown: false,
-        clock: systemClock,
-        pendingAsks: new PendingAsks(systemClock),
-        dropped: (cause: string) => dropped.push(cause),
-        deadLetter: () => undefined,
-        cellAt: (path: string) => cells[path as keyof typeof cells],
-        nodeIsUp: () => true,
-        events: { publish: () => undefined, listensTo: () => false },
-      } as unknown as RemoteHost);
+      new RemoteRuntime(
+        fakeHost(nodeId, dropped, { cellAt: (path: string) => cells[path as keyof typeof cells] }),
+      );
     const wire = (a: RemoteRuntime, an: string, b: RemoteRuntime, bn: string) => {
       a.link(bn).attach({
         post: (batch) => void queueMicrotask(() => b.receive(an, structuredClone(batch))),

@@ -44,22 +44,27 @@ export function summarize(message: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-/** The settle functions of the promise {@link newPromise} made last. @internal */
-export let madeResolve: (value: unknown) => void = () => undefined;
-/** @internal */
-export let madeReject: (error: unknown) => void = () => undefined;
+/** The settle functions of the promise a {@link Deferred} made last (read at once by its constructor). */
+let madeResolve: (value: unknown) => void = () => undefined;
+let madeReject: (error: unknown) => void = () => undefined;
 function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
   madeResolve = resolve;
   madeReject = reject;
 }
 
 /**
- * A promise whose settle functions are left in {@link madeResolve} and {@link madeReject}: no
- * executor closure per promise (asks are made by the hundred thousand a second). Read them at
- * once, before the next call. @internal
+ * A promise and its settle functions, made without an executor closure per promise (asks are
+ * made by the hundred thousand a second): the base of a local ask and of a pool's task. @internal
  */
-export function newPromise(): Promise<unknown> {
-  return new Promise(capture);
+export class Deferred {
+  readonly promise: Promise<unknown>;
+  protected readonly resolveFn: (value: unknown) => void;
+  protected readonly rejectFn: (error: unknown) => void;
+  constructor() {
+    this.promise = new Promise(capture);
+    this.resolveFn = madeResolve;
+    this.rejectFn = madeReject;
+  }
 }
 
 /** Where an ask is registered besides the deadline lists (a link's table of asks), to leave on settling. @internal */
@@ -71,16 +76,13 @@ export interface AskIndex {
  * A local ask waiting for its reply: a promise, and a place in its system's deadline lists
  * (no timer of its own).
  */
-export class PendingAsk implements ReplyTarget {
+export class PendingAsk extends Deferred implements ReplyTarget {
   /** When it times out (`clock.now()` time). */
   deadline = 0;
   /** Neighbours in its deadline list; `list` is null once settled. */
   prev: PendingAsk | null = null;
   next: PendingAsk | null = null;
   list: AskList | null = null;
-  private readonly resolveFn: (v: unknown) => void;
-  private readonly rejectFn: (e: unknown) => void;
-  readonly promise: Promise<unknown>;
   /** Where else it is registered (under `indexId`), to leave when it settles. */
   index: AskIndex | null = null;
   indexId = 0;
@@ -91,9 +93,7 @@ export class PendingAsk implements ReplyTarget {
     private readonly message: unknown,
     readonly timeoutMs: number,
   ) {
-    this.promise = newPromise();
-    this.resolveFn = madeResolve;
-    this.rejectFn = madeReject;
+    super();
     registry.pendingAsks.add(this);
   }
 

@@ -8,7 +8,7 @@ import type { Transferable } from 'node:worker_threads';
 import { type ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
 import type { ReplyTarget } from '../actor/ask.js';
-import { askTimeout, madeReject, madeResolve, newPromise, summarize } from '../actor/ask.js';
+import { askTimeout, Deferred, summarize } from '../actor/ask.js';
 import { type Behaviour, defineActor, type Placement } from '../actor/behaviour.js';
 import { LocalActorRef } from '../actor/LocalActorRef.js';
 import { RefBase } from '../actor/RefBase.js';
@@ -59,7 +59,8 @@ export interface PoolOptions<Msg = any> {
    * tasks). Default: adaptive, per routee — 2 for tasks that take longer than a round trip, growing
    * up to 256 (or the routees' mailbox capacity, if smaller) for short ones, so that each routee
    * holds about the round trip plus 2 ms of work. It falls back to 2 when an ask to the routee
-   * times out or its runtime is lost, and after 20 ms without work.
+   * times out while it answers nothing else, when its runtime is lost, and after 20 ms without
+   * work.
    */
   readonly credit?: number;
   /** `balancing` routing: most asks waiting in the pool; beyond it asks reject with `MailboxFullError`. Default unbounded. */
@@ -115,15 +116,15 @@ export interface PoolStats {
 /**
  * How a balancing pool without a fixed `credit` sizes each routee's credit. Per routee it measures
  * `S`, the routee's time per task while it has work (busy time / answers, transit included), and
- * `L`, the shortest round trip of a task it has answered; after each window (`credit` answers, or
- * `targetMs` of busy time, checked every 16 answers) the credit becomes `(L + targetMs) / S`, within `[min, max]`, growing at
- * most `growth`× a window. Long tasks (S ≫ L) keep the minimum, so work stays close to idle
+ * `L`, the shortest round trip of a task it has answered; after each window (`credit` answers,
+ * or `targetMs` of busy time, checked every 16 answers) the credit becomes `(L + targetMs) / S`,
+ * within `[min, max]`, growing at most `growth`× a window. Long tasks (S ≫ L) keep the minimum, so work stays close to idle
  * routees; short ones get enough in flight to cover the round trip and keep the routee busy
  * (without it, a pool of trivial tasks on threads is bound by round trips: ~45k tasks/s at credit 2,
  * ~400k at 256 on a 2-core machine). A slow routee measures its own `S` and so holds less.
  * Never above the routees' mailbox capacity (a bounded mailbox would drop the asks beyond it);
- * back to `min` when an ask to the routee times out or its runtime is lost (a routee that hangs
- * must not swallow 256 asks a timeout), and after `idleResetMs` without work (the next burst may
+ * back to `min` when an ask to the routee times out while it answers nothing else, or its
+ * runtime is lost (a routee that hangs must not swallow 256 asks a timeout), and after `idleResetMs` without work (the next burst may
  * be of other tasks). @internal
  */
 export const ADAPTIVE_CREDIT = { min: 2, max: 256, targetMs: 2, growth: 4, idleResetMs: 20 } as const;
@@ -141,7 +142,7 @@ function directAsk(ref: ActorRef): DirectAsk | undefined {
 }
 
 /** An ask to a balancing pool: it waits in the queue, then is the reply target of a routee's ask. */
-class Task implements ReplyTarget {
+class Task extends Deferred implements ReplyTarget {
   /** The routee working on it, while dispatched. */
   routee: Routee | null = null;
   askId = 0;
@@ -157,11 +158,17 @@ class Task implements ReplyTarget {
     private readonly core: PoolCore,
     readonly message: unknown,
     readonly transfer: readonly Transferable[] | undefined,
-    readonly resolve: (v: unknown) => void,
-    readonly reject: (e: unknown) => void,
     readonly deadline: number,
     readonly timeoutMs: number,
-  ) {}
+  ) {
+    super();
+  }
+  resolve(value: unknown): void {
+    this.resolveFn(value);
+  }
+  reject(error: unknown): void {
+    this.rejectFn(error);
+  }
   reply(value: unknown): void {
     this.core.replied(this, value);
   }
@@ -182,7 +189,7 @@ class Routee {
   /** Since when it has held work (valid while `inFlight > 0`), and busy time and answers this window. */
   private busySince = 0;
   private busy = 0;
-  private answered = 0;
+  private windowAnswers = 0;
   /** One task at a time is timed for the round trip (two clock reads), not every task. */
   private probe: Task | null = null;
   private minRoundTrip = Number.POSITIVE_INFINITY;
@@ -203,8 +210,15 @@ class Routee {
     this.cell = ref instanceof LocalActorRef ? ref.cell : undefined;
   }
 
+  /** It is handed `task`; `clock` is given for an adaptive credit, which times it. */
+  took(task: Task, clock: Clock | undefined): void {
+    task.completedAtSend = this.completed;
+    if (clock !== undefined) this.measureSend(task, clock);
+    this.inFlight++;
+  }
+
   /** Adaptive credit: `task` is handed to it (before `inFlight` counts it). */
-  sent(task: Task, clock: Clock): void {
+  private measureSend(task: Task, clock: Clock): void {
     if (this.inFlight === 0) {
       this.busySince = clock.now();
       if (this.busySince - this.idleSince > ADAPTIVE_CREDIT.idleResetMs) this.resetCredit();
@@ -218,15 +232,22 @@ class Routee {
     }
   }
 
-  /** Adaptive credit: it answered `task` (before `inFlight` drops). */
-  answer(task: Task, clock: Clock): void {
+  /** It answered `task`; `clock` is given for an adaptive credit, which this answer measures. */
+  answered(task: Task, clock: Clock | undefined): void {
+    if (clock !== undefined) this.measure(task, clock);
+    this.inFlight--;
+    this.completed++;
+  }
+
+  /** Adaptive credit: one answer's worth of measurement (before `inFlight` drops). */
+  private measure(task: Task, clock: Clock): void {
     let now = -1;
     if (task === this.probe) {
       this.probe = null;
       now = clock.now();
       if (now - task.sentAt < this.minRoundTrip) this.minRoundTrip = now - task.sentAt;
     }
-    const answered = ++this.answered;
+    const answered = ++this.windowAnswers;
     // The clock is read every 16 answers, at the end of a window and when the routee runs out of
     // work: not per task, yet a credit grown for short tasks shrinks soon after they turn long.
     if (answered < this.credit && (answered & 15) !== 0 && this.inFlight > 1 && now < 0) return;
@@ -237,7 +258,7 @@ class Routee {
     const window = answered >= this.credit || this.busy >= ADAPTIVE_CREDIT.targetMs;
     if (!window || this.minRoundTrip === Number.POSITIVE_INFINITY) return;
     if (this.busy > 0) {
-      const perTask = this.busy / this.answered;
+      const perTask = this.busy / this.windowAnswers;
       const want = Math.ceil((this.minRoundTrip + ADAPTIVE_CREDIT.targetMs) / perTask);
       this.credit = Math.max(
         this.minCredit,
@@ -245,11 +266,11 @@ class Routee {
       );
     }
     this.busy = 0;
-    this.answered = 0;
+    this.windowAnswers = 0;
   }
 
   /**
-   * Adaptive credit: `task` left it without an answer (failed, timed out, abandoned); `trouble`
+   * `task` left it without an answer (failed, timed out, abandoned); `trouble`
    * (a timeout, a lost runtime) takes the credit back to the minimum. An error the routee
    * answered with is an answer of sorts and keeps it.
    */
@@ -257,12 +278,13 @@ class Routee {
     if (task === this.probe) this.probe = null;
     if (trouble) this.resetCredit();
     if (clock !== undefined && this.inFlight === 1) this.idleSince = clock.now(); // runs out of work now
+    this.inFlight--;
   }
 
   private resetCredit(): void {
     this.credit = this.minCredit;
     this.busy = 0;
-    this.answered = 0;
+    this.windowAnswers = 0;
   }
 
   /** A local routee that is stopping or stopped takes no more work (it leaves the pool soon). */
@@ -394,29 +416,24 @@ export class PoolCore {
       // per routee ask), so the stats count it too.
       const r = this.pick(message);
       if (r === undefined) return Promise.reject(this.noRoutees());
-      const promise = newPromise();
-      const resolve = madeResolve;
-      const reject = madeReject;
-      const deadline = this.clock.now() + timeoutMs;
-      const task = new Task(this, message, options?.transfer, resolve, reject, deadline, timeoutMs);
-      this.pending++;
+      const task = this.newTask(message, options, timeoutMs);
       this.dispatch(r, task, -1); // delivered even with timeoutMs 0, as a plain ask is
-      if (!task.done) this.armTimer(deadline);
-      return promise;
+      if (!task.done) this.armTimer(task.deadline);
+      return task.promise;
     }
     const max = this.options.maxQueued;
     if (max !== undefined && this.queue.length >= max)
       return Promise.reject(new MailboxFullError(this.address(), max));
-    const promise = newPromise();
-    const resolve = madeResolve;
-    const reject = madeReject;
-    const deadline = this.clock.now() + timeoutMs;
-    const task = new Task(this, message, options?.transfer, resolve, reject, deadline, timeoutMs);
-    this.pending++;
+    const task = this.newTask(message, options, timeoutMs);
     this.queue.push(task);
     this.pump();
-    if (!task.done) this.armTimer(deadline);
-    return promise;
+    if (!task.done) this.armTimer(task.deadline);
+    return task.promise;
+  }
+
+  private newTask(message: unknown, options: AskOptions | undefined, timeoutMs: number): Task {
+    this.pending++;
+    return new Task(this, message, options?.transfer, this.clock.now() + timeoutMs, timeoutMs);
   }
 
   /** Hand queued asks to routees with credit left. */
@@ -455,9 +472,7 @@ export class PoolCore {
       return;
     }
     task.routee = routee;
-    task.completedAtSend = routee.completed;
-    if (this.adaptive) routee.sent(task, this.clock);
-    routee.inFlight++;
+    routee.took(task, this.adaptive ? this.clock : undefined);
     this.addRunning(task);
     if (routee.direct !== undefined) {
       task.askId = routee.direct.askInto(task.message, task, task.transfer);
@@ -475,25 +490,18 @@ export class PoolCore {
 
   /** A routee answered `task`. @internal */
   replied(task: Task, value: unknown): void {
-    const r = task.routee;
+    const r = this.release(task);
     if (r === null) return; // answered after the pool gave up on it
-    task.routee = null;
-    this.removeRunning(task);
-    if (this.adaptive) r.answer(task, this.clock);
-    r.inFlight--;
-    r.completed++;
+    r.answered(task, this.adaptive ? this.clock : undefined);
     if (this.settle(task)) task.resolve(value);
     this.pump();
   }
 
   /** A routee's ask for `task` failed. @internal */
   failed(task: Task, error: unknown): void {
-    const r = task.routee;
+    const r = this.release(task);
     if (r === null) return;
-    task.routee = null;
-    this.removeRunning(task);
     r.dropped(task, isRuntimeLostError(error), this.adaptive ? this.clock : undefined);
-    r.inFlight--;
     if (
       !task.done &&
       this.routing === 'balancing' && // other routings keep their routee (a hash key its owner)
@@ -636,14 +644,20 @@ export class PoolCore {
 
   /** Stop waiting for a running task's routee (a late reply is ignored); frees its credit. */
   private abandon(t: Task): void {
-    const r = t.routee!;
-    t.routee = null;
-    this.removeRunning(t);
+    const r = this.release(t)!;
     // A timeout is trouble if the routee answered nothing since (it hangs); a routee that answers
     // others meanwhile (e.g. a machine that replies to this ask later, or never) keeps its credit.
     r.dropped(t, t.completedAtSend === r.completed, this.adaptive ? this.clock : undefined);
-    r.inFlight--;
     r.direct?.cancelAsk(t.askId);
+  }
+
+  /** Take a running task off its routee and the running list; its routee, or null if it had none. */
+  private release(t: Task): Routee | null {
+    const r = t.routee;
+    if (r === null) return null;
+    t.routee = null;
+    this.removeRunning(t);
+    return r;
   }
 
   stats(): PoolStats {

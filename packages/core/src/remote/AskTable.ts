@@ -1,6 +1,6 @@
 /**
  * The asks waiting for replies from one peer, by ask id. Ids are handed out in increasing order
- * (one counter per link, so every slot is reachable),
+ * (each table counts its own with {@link add}, so every slot is reachable),
  * so a table indexed by the id's low bits holds a window of them without hashing and without
  * allocating per ask (a `Map` of them reallocates its hash table as entries come and go, and that
  * garbage is most of what a busy pool collects). An old ask still waiting when a new id lands on
@@ -14,6 +14,8 @@ export class AskTable<T> {
   private readonly overflow = new Map<number, T>();
   /** Entries in the slots (the overflow map counts its own). */
   private inSlots = 0;
+  /** The last id {@link add} gave. */
+  private lastId = 0;
 
   constructor(capacity = 64) {
     this.mask = capacity - 1;
@@ -23,6 +25,13 @@ export class AskTable<T> {
 
   get size(): number {
     return this.inSlots + this.overflow.size;
+  }
+
+  /** Add `value` under the next id (1, 2, …, so ids increase as the table needs); returns the id. */
+  add(value: T): number {
+    const id = ++this.lastId;
+    this.set(id, value);
+    return id;
   }
 
   /** Add the entry for `id` (a whole number > 0 that is not in the table). */

@@ -31,7 +31,6 @@ export class Link {
   private eager = true;
   /** Records queued since the last end-of-turn flush. */
   private turnRecords = 0;
-  private askSeq = 0;
   private readonly flushFn = () => {
     this.scheduled = false;
     this.flush();
@@ -56,11 +55,6 @@ export class Link {
     /** Called with a batch that could not be posted as a whole (e.g. a DataCloneError). */
     private readonly onPostError: (batch: unknown[], error: unknown) => void,
   ) {}
-
-  /** The id of the next ask sent over this link (1, 2, …; see AskTable). */
-  nextAskId(): number {
-    return ++this.askSeq;
-  }
 
   get connected(): boolean {
     return this.port !== null;

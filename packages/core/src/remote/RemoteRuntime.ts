@@ -198,8 +198,7 @@ export class RemoteRuntime {
       target.fail(down);
       return 0;
     }
-    const id = link.nextAskId();
-    link.asks.set(id, target);
+    const id = link.asks.add(target);
     if (transfer !== undefined && transfer.length > 0) link.addTransfer(transfer);
     link.push4(enc.hadRefs ? Rec.AskRefs : Rec.Ask, ref.path, m, id);
     return id;
@@ -812,7 +811,7 @@ export class RemoteRuntime {
   }
 }
 
-/** Ask ids are whole numbers from 1 up (per link, see `Link.nextAskId`). */
+/** Ask ids are whole numbers from 1 up (per link, see `AskTable.add`). */
 function isAskId(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 }
