@@ -74,8 +74,17 @@ export interface Benchmark {
   readonly baseline?: string;
   /** Score of a round; default: the rate, `ops / seconds`. */
   readonly score?: (round: Round) => number;
-  /** Extra words for the table, from the median round (e.g. total heap). */
-  readonly note?: (round: Round) => string;
+  /** Extra words for the table, from the median round and all timed rounds (e.g. total heap). */
+  readonly note?: (median: Round, rounds: readonly Round[]) => string | undefined;
+  /**
+   * Judge ratios round by round instead of median against median: round r of every case runs
+   * back to back, in an order that rotates each round, and a case's ratio is the median over r of
+   * `baseline_r / case_r` (and of `against_r / case_r`), with a distribution-free 95% confidence
+   * interval of that median. For benchmarks of long rounds on a machine whose speed drifts from
+   * one second to the next (the farm on this VM), where a ratio of two medians taken far apart
+   * moves with the drift.
+   */
+  readonly paired?: boolean;
   /** Override the suite's warm-up and timed rounds (e.g. one round for a heap census). */
   readonly warmup?: number;
   readonly rounds?: number;
@@ -123,14 +132,24 @@ export interface CaseResult {
   readonly max: number;
   /** `baseline / this`, when the benchmark has a baseline and this is not it. */
   readonly ratio?: number;
+  /** For a paired benchmark: the 95% confidence interval of `ratio` (none below 6 rounds). */
+  readonly ratioInterval?: Interval;
   readonly goal?: Goal;
   /** `against / this`, for a goal with `against` (the ratio that goal checks). */
   readonly againstRatio?: number;
+  /** For a paired benchmark: the 95% confidence interval of `againstRatio`. */
+  readonly againstInterval?: Interval;
   readonly met?: boolean;
   readonly note?: string;
+  /** What `measure` gave in the median round. */
   readonly measured?: Readonly<Record<string, number>>;
+  /** What `measure` gave in every timed round, in order (when it gave anything). */
+  readonly measuredRounds?: readonly Readonly<Record<string, number>>[];
   readonly error?: string;
 }
+
+/** A confidence interval, low to high. */
+export type Interval = readonly [low: number, high: number];
 
 export interface BenchmarkResult {
   readonly name: string;
@@ -182,8 +201,12 @@ async function runBenchmark(b: Benchmark, options: RunOptions): Promise<Benchmar
       await attempt(perCase[i]!, () => runRound(c, options.roundTimeoutMs));
     }
   }
+  const k = b.cases.length;
   for (let r = 0; r < rounds; r++) {
-    for (const [i, c] of b.cases.entries()) {
+    for (let j = 0; j < k; j++) {
+      // Paired: round r starts with case r mod k, so no case always runs right after another.
+      const i = b.paired ? (r + j) % k : j;
+      const c = b.cases[i]!;
       const into = perCase[i]!;
       if (into.error === undefined)
         await attempt(into, async () => into.rounds.push(await runRound(c, options.roundTimeoutMs)));
@@ -196,30 +219,30 @@ async function runBenchmark(b: Benchmark, options: RunOptions): Promise<Benchmar
   await quiesce();
   const summaries = b.cases.map((c, i) => summarize(c, perCase[i]!.rounds, score, perCase[i]!.error));
   const base = summaries.find((s) => s.name === b.baseline && s.error === undefined);
+  const compare = (of: Summary, to: Summary) =>
+    b.paired === true ? pairedRatio(of.scores, to.scores) : { ratio: of.median / to.median };
   const cases = summaries.map((s, i): CaseResult => {
     if (s.error !== undefined) return s;
-    const ratio = base === undefined || s === base ? undefined : base.median / s.median;
+    const vsBase = base === undefined || s === base ? undefined : compare(base, s);
+    const ratio = vsBase?.ratio;
     const goal = b.cases[i]!.goal;
     const against =
       goal?.against === undefined
         ? undefined
         : summaries.find((o) => o.name === goal.against && o.error === undefined);
-    const checked =
-      goal?.on !== 'ratio'
-        ? s.median
-        : goal.against === undefined
-          ? ratio
-          : against === undefined
-            ? undefined
-            : against.median / s.median;
+    const vsAgainst = against === undefined ? undefined : compare(against, s);
+    const checked = goal?.on !== 'ratio' ? s.median : goal.against === undefined ? ratio : vsAgainst?.ratio;
     const met = goal === undefined || checked === undefined ? undefined : meets(goal, checked);
-    const note = b.note === undefined || s.medianRound === undefined ? undefined : b.note(s.medianRound);
-    const { medianRound: _, ...rest } = s;
+    const note =
+      b.note === undefined || s.medianRound === undefined ? undefined : b.note(s.medianRound, s.rounds ?? []);
+    const { medianRound: _, rounds: __, ...rest } = s;
     return {
       ...rest,
       ...(ratio === undefined ? {} : { ratio }),
+      ...(vsBase?.interval === undefined ? {} : { ratioInterval: vsBase.interval }),
       ...(goal === undefined ? {} : { goal }),
       ...(goal?.against === undefined || checked === undefined ? {} : { againstRatio: checked }),
+      ...(vsAgainst?.interval === undefined ? {} : { againstInterval: vsAgainst.interval }),
       ...(met === undefined ? {} : { met }),
       ...(note === undefined ? {} : { note }),
     };
@@ -278,6 +301,32 @@ function withTimeout(work: void | Promise<void>, ms: number, name: string): void
 
 interface Summary extends CaseResult {
   readonly medianRound?: Round;
+  readonly rounds?: readonly Round[];
+}
+
+/**
+ * The median over rounds of `of_r / to_r` and, from 6 rounds up, a distribution-free 95%
+ * confidence interval of that median: the order statistics j and n + 1 − j of the n ratios, with
+ * j the largest such that P(Binomial(n, ½) < j) ≤ 2.5%.
+ */
+export function pairedRatio(
+  of: readonly number[],
+  to: readonly number[],
+): { ratio: number; interval?: Interval } {
+  const n = Math.min(of.length, to.length);
+  const ratios = Array.from({ length: n }, (_, r) => of[r]! / to[r]!).sort((x, y) => x - y);
+  // Lower median for an even count, as for the scores.
+  const ratio = ratios[(n - 1) >> 1]!;
+  let j = 0;
+  let below = 0; // P(Binomial(n, ½) < j + 1), built up term by term
+  let term = 0.5 ** n; // P(Binomial(n, ½) = j)
+  while (below + term <= 0.025) {
+    below += term;
+    term = (term * (n - j)) / (j + 1);
+    j++;
+  }
+  if (j === 0) return { ratio };
+  return { ratio, interval: [ratios[j - 1]!, ratios[n - j]!] };
 }
 
 function summarize(
@@ -310,7 +359,11 @@ function summarize(
     min: scores[order[0]!]!,
     max: scores[order[order.length - 1]!]!,
     measured: medianRound.measured,
+    ...(rounds.some((r) => Object.keys(r.measured).length > 0)
+      ? { measuredRounds: rounds.map((r) => r.measured) }
+      : {}),
     medianRound,
+    rounds,
   };
 }
 

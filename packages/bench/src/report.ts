@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
-import type { BenchmarkResult, CaseResult, Goal, SuiteResult } from './harness.js';
+import type { BenchmarkResult, CaseResult, Goal, Interval, SuiteResult } from './harness.js';
 
 /** Where and on what the numbers were taken; printed first and stored with every result file. */
 export interface Environment {
@@ -42,7 +42,10 @@ export function formatBenchmark(b: BenchmarkResult): string {
   const line = (cells: readonly string[]) =>
     `  ${cells.map((s, i) => (right.has(i) ? s.padStart(widths[i]!) : s.padEnd(widths[i]!))).join('   ')}`.trimEnd();
   const notes = b.cases.filter((c) => c.note !== undefined).map((c) => `  ${c.name}: ${c.note}`);
-  return [`${b.name} — ${b.what}`, line(header), ...rows.map(line), ...notes].join('\n');
+  const paired = b.cases.some((c) => c.ratioInterval !== undefined || c.againstInterval !== undefined)
+    ? ['  ratios are medians of per-round ratios; [low – high] is their 95% confidence interval']
+    : [];
+  return [`${b.name} — ${b.what}`, line(header), ...rows.map(line), ...notes, ...paired].join('\n');
 }
 
 function row(b: BenchmarkResult, c: CaseResult): string[] {
@@ -50,7 +53,7 @@ function row(b: BenchmarkResult, c: CaseResult): string[] {
   if (c.error !== undefined) return [c.name, ops, 'failed', '', c.error, ''];
   const ratio =
     c.ratio !== undefined
-      ? `${b.baseline} / ${c.name} = ${formatRatio(c.ratio)}`
+      ? `${b.baseline} / ${c.name} = ${formatRatio(c.ratio)}${formatInterval(c.ratioInterval)}`
       : c.name === b.baseline
         ? '(baseline)'
         : '';
@@ -59,7 +62,7 @@ function row(b: BenchmarkResult, c: CaseResult): string[] {
   const checked =
     c.goal?.against === undefined || c.againstRatio === undefined
       ? ''
-      : `${c.goal.against} / ${c.name} = ${formatRatio(c.againstRatio)}: `;
+      : `${c.goal.against} / ${c.name} = ${formatRatio(c.againstRatio)}${formatInterval(c.againstInterval)}: `;
   const goal = c.goal === undefined ? '' : `${checked}${goalLabel(c.goal, b.unit)} ${verdict}`;
   return [
     c.name,
@@ -100,6 +103,10 @@ export function formatValue(v: number, unit: string): string {
 
 function formatRatio(r: number): string {
   return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}×`;
+}
+
+function formatInterval(i: Interval | undefined): string {
+  return i === undefined ? '' : ` [${formatRatio(i[0]).slice(0, -1)} – ${formatRatio(i[1])}]`;
 }
 
 /** Write `<dir>/<suite>.json` with the environment and every round's score. */

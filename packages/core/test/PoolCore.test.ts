@@ -10,7 +10,10 @@ function fakeRoutee(name: string) {
   let seq = 0;
   const ref = {
     address: `troupe://sys/main/user/pool/${name}`,
-    askInto: (m: unknown, t: ReplyTarget) => (held.push({ m, t }), ++seq),
+    askInto: (m: unknown, t: ReplyTarget) => {
+      held.push({ m, t });
+      return ++seq;
+    },
     cancelAsk: () => undefined,
     tell: () => undefined,
     ask: () => Promise.reject(new Error('unused')),

@@ -69,7 +69,12 @@ describe('RemoteRuntime (records from and to another runtime)', () => {
   it('drops an answer to an ask from a lost thread instead of settling its replacement’s ask', async () => {
     const held: ReplyTarget[] = [];
     const cells = {
-      'user/slow': { enqueue: (_m: unknown, r: ReplyTarget | undefined) => (held.push(r!), true) },
+      'user/slow': {
+        enqueue: (_m: unknown, r: ReplyTarget | undefined) => {
+          held.push(r!);
+          return true;
+        },
+      },
       'user/quiet': { enqueue: () => true }, // never answers
     };
     const node = (nodeId: string, dropped: string[] = []) =>

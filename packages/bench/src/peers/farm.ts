@@ -18,7 +18,7 @@ import { runFarm } from '@troupe/examples/dist/farm/farm.js';
 import { fib, fibCost } from '@troupe/examples/dist/farm/fib.js';
 import { awaitNodes, nats } from '@troupe/transport-nats';
 import { Piscina } from 'piscina';
-import type { Contender } from '../harness.js';
+import type { Contender, Fixture } from '../harness.js';
 import { startTroupeNode, type TroupeNode } from '../procs.js';
 
 /** The farm's catalog module (compiled), loaded by the main thread, every thread and every node. */
@@ -41,6 +41,57 @@ function check(
   for (let i = 0; i < tasks.length; i++) {
     if (got[i] !== want[i]) throw new Error(`${peer}: fib(${tasks[i]}) = ${got[i]}, expected ${want[i]}`);
   }
+}
+
+/**
+ * A round of a peer that answers result objects: `compute` is timed, its values are checked, and
+ * what the workers spent computing (the sum of the tasks' own times, measured in the workers) is
+ * recorded for the busy share of the wall time (see {@link busyShare}).
+ */
+function resultsRound(
+  peer: string,
+  tasks: readonly number[],
+  want: readonly number[],
+  workers: number,
+  compute: () => Promise<FibResult[]>,
+): Fixture {
+  let got: FibResult[] = [];
+  return {
+    async run() {
+      got = await compute();
+      check(
+        peer,
+        tasks,
+        want,
+        got.map((r) => r.value),
+      );
+    },
+    measure() {
+      let busyMs = 0;
+      for (const r of got) busyMs += r.ms;
+      return { busyMs, workers };
+    },
+  };
+}
+
+/**
+ * The median over rounds of the share of the wall time the workers spent computing:
+ * `busyMs / (workers × wall time)`. Work time and wall time come from the same round, so this
+ * figure does not drift with the machine's speed the way a speedup over a sequential round run
+ * a second earlier does; it shows how well the scheduler keeps the workers busy (1 = never idle).
+ * `undefined` for a case that does not measure it.
+ */
+export function busyShare(
+  rounds: readonly { ms: number; measured: Readonly<Record<string, number>> }[],
+): number | undefined {
+  const shares: number[] = [];
+  for (const r of rounds) {
+    const { busyMs, workers, wallMs } = r.measured;
+    if (busyMs === undefined || workers === undefined) return undefined;
+    shares.push(busyMs / (workers * (wallMs ?? r.ms)));
+  }
+  shares.sort((a, b) => a - b);
+  return shares[(shares.length - 1) >> 1];
 }
 
 /** The same result object the `farm.fib` behaviour answers, for the peers that are not Troupe. */
@@ -87,17 +138,10 @@ export function troupeFarm(tasks: readonly number[], threads: number): Contender
       });
       await Promise.all(pool.routees.map((r) => r.ask({ n: 20 }, ASK)));
     },
-    setup: () => ({
-      async run() {
-        const got = await Promise.all(tasks.map((n) => pool!.ask({ n }, ASK)));
-        check(
-          'Troupe',
-          tasks,
-          want,
-          got.map((r) => r.value),
-        );
-      },
-    }),
+    setup: () =>
+      resultsRound('Troupe', tasks, want, threads, () =>
+        Promise.all(tasks.map((n) => pool!.ask({ n }, ASK))),
+      ),
     close: () => system?.shutdown(),
   };
 }
@@ -124,10 +168,10 @@ export function examplesRunFarm(tasks: readonly number[], threads: number): Cont
 }
 
 /**
- * The hardware ceiling: raw `worker_threads`, each given its share of the tasks up front, split
- * by cost (longest first, to the least loaded worker: for [38…33] on 2 threads a perfect split).
- * No scheduling at all, so the only limit is how fast the cores compute together; on a VM whose
- * two vCPUs slow each other down it is below 2× too.
+ * Raw `worker_threads`, each given its share of the tasks up front, split by cost (longest first,
+ * to the least loaded worker: for [38…33] on 2 threads a perfect split). No scheduling and no
+ * messages while computing: on cores of steady speed, the ceiling. On cores whose speed drifts
+ * (this VM) one worker finishes its share early and idles, which a pull scheduler avoids.
  */
 export function rawStaticFarm(tasks: readonly number[], threads: number): Contender {
   const want = expected(tasks);
@@ -142,6 +186,7 @@ export function rawStaticFarm(tasks: readonly number[], threads: number): Conten
     load[w]! += fibCost(n);
   }
   let workers: Worker[] = [];
+  let answers: RawAnswer[] = [];
   return {
     async open() {
       workers = Array.from({ length: threads }, () => new Worker(RAW_FARM, { execArgv: [] }));
@@ -149,14 +194,15 @@ export function rawStaticFarm(tasks: readonly number[], threads: number): Conten
     },
     setup: () => ({
       async run() {
-        const answers = await Promise.all(workers.map((w, i) => once(w, shares[i]!)));
+        answers = await Promise.all(workers.map((w, i) => once(w, shares[i]!)));
         check(
           'raw static split',
           tasks,
           want,
-          tasks.map((_, i) => answers[where[i]!.w]![where[i]!.k]!),
+          tasks.map((_, i) => answers[where[i]!.w]!.values[where[i]!.k]!),
         );
       },
+      measure: () => ({ busyMs: answers.reduce((sum, a) => sum + a.ms, 0), workers: threads }),
     }),
     close: async () => {
       await Promise.all(workers.map((w) => w.terminate()));
@@ -164,9 +210,56 @@ export function rawStaticFarm(tasks: readonly number[], threads: number): Conten
   };
 }
 
-function once(w: Worker, tasks: number[]): Promise<number[]> {
+/**
+ * The least code for a pull farm on raw `worker_threads`: each worker is sent the next task when
+ * it answers the last (largest first, as given), with `postMessage` and nothing else — no
+ * framework, no queue object, no result wrapper. Troupe's and Piscina's rows against this one
+ * are the price of what they add; its busy share is what pulling alone leaves idle.
+ */
+export function rawPullFarm(tasks: readonly number[], threads: number): Contender {
+  const want = expected(tasks);
+  let workers: Worker[] = [];
+  return {
+    async open() {
+      workers = Array.from({ length: threads }, () => new Worker(RAW_FARM, { execArgv: [] }));
+      await Promise.all(workers.map((w) => once(w, [20])));
+    },
+    setup() {
+      const got: number[] = new Array(tasks.length);
+      let busyMs = 0;
+      return {
+        async run() {
+          let next = 0;
+          await Promise.all(
+            workers.map(async (w) => {
+              while (next < tasks.length) {
+                const i = next++;
+                const answer = await once(w, [tasks[i]!]);
+                got[i] = answer.values[0]!;
+                busyMs += answer.ms;
+              }
+            }),
+          );
+          check('raw pull', tasks, want, got);
+        },
+        measure: () => ({ busyMs, workers: threads }),
+      };
+    },
+    close: async () => {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/** What the raw worker answers: the values of its tasks, in order, and its computing time. */
+interface RawAnswer {
+  readonly values: number[];
+  readonly ms: number;
+}
+
+function once(w: Worker, tasks: number[]): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const done = (got: number[]) => {
+    const done = (got: RawAnswer) => {
       w.off('error', fail);
       resolve(got);
     };
@@ -189,17 +282,10 @@ export function piscinaFarm(tasks: readonly number[], threads: number): Contende
       pool = new Piscina({ filename: PISCINA_TASK, minThreads: threads, maxThreads: threads });
       await Promise.all(Array.from({ length: threads }, () => pool!.run({ n: 20 })));
     },
-    setup: () => ({
-      async run() {
-        const got = (await Promise.all(tasks.map((n) => pool!.run({ n })))) as FibResult[];
-        check(
-          'Piscina',
-          tasks,
-          want,
-          got.map((r) => r.value),
-        );
-      },
-    }),
+    setup: () =>
+      resultsRound('Piscina', tasks, want, threads, () =>
+        Promise.all(tasks.map((n) => pool!.run({ n }) as Promise<FibResult>)),
+      ),
     close: async () => {
       await pool?.close({ force: true });
     },
@@ -263,21 +349,20 @@ export function nodesFarm(
         throw new Error(`expected ${nodes} node threads, found ${workers.length}`);
       await Promise.all(workers.map((w) => w.ask({ n: 20 }, ASK)));
     },
-    setup: () => ({
-      async run() {
-        const got: number[] = new Array(tasks.length);
+    setup: () =>
+      resultsRound(`${nodes} node(s)`, tasks, want, nodes, async () => {
+        const got: FibResult[] = new Array(tasks.length);
         let next = 0;
         await Promise.all(
           workers.map(async (w) => {
             while (next < tasks.length) {
               const i = next++;
-              got[i] = (await w.ask({ n: tasks[i]! }, ASK)).value;
+              got[i] = await w.ask({ n: tasks[i]! }, ASK);
             }
           }),
         );
-        check(`${nodes} node(s)`, tasks, want, got);
-      },
-    }),
+        return got;
+      }),
     async close() {
       try {
         await system?.shutdown();

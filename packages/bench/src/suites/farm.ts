@@ -8,10 +8,12 @@
  */
 import type { BenchCase, Benchmark, Contender, Goal, Suite, SuiteOptions } from '../harness.js';
 import {
+  busyShare,
   examplesRunFarm,
   type NatsPlace,
   nodesFarm,
   piscinaFarm,
+  rawPullFarm,
   rawStaticFarm,
   sequentialFarm,
   troupeFarm,
@@ -25,10 +27,20 @@ const THREADS = 2;
 
 /**
  * Timed rounds of the full-size farm (the suite default is 5). A round is a fraction of a second
- * of pure CPU, and on this VM the same fib(35) takes anywhere from 60 to 140 ms from one moment
- * to the next, so five rounds give a median that moves by ±0.2× from run to run.
+ * of pure CPU, and on this VM the same fib(38) takes anywhere from 310 to 600 ms from one moment
+ * to the next: single rounds' speedups range from 0.9× to 3.2×. The benchmarks are paired (each
+ * ratio is the median of per-round ratios, shown with its 95% interval), and 31 rounds bring that
+ * interval to about ±0.1×.
  */
-const FULL_ROUNDS = 11;
+const FULL_ROUNDS = 31;
+
+/** The note of a farm row: how busy its workers were (see `busyShare`). */
+function busyNote(_median: unknown, rounds: Parameters<typeof busyShare>[0]): string | undefined {
+  const share = busyShare(rounds);
+  return share === undefined
+    ? undefined
+    : `workers computing ${(share * 100).toFixed(1)}% of the wall time (median over rounds)`;
+}
 
 const SEQUENTIAL = 'sequential';
 const TROUPE = `Troupe farm, ${THREADS} threads`;
@@ -50,6 +62,8 @@ export function farmSuite({ quick }: SuiteOptions): Suite {
     unit: 'ms',
     baseline: SEQUENTIAL,
     score: wallMs,
+    note: busyNote,
+    paired: true,
     ...(quick ? {} : { rounds: FULL_ROUNDS }),
     cases: [
       at(SEQUENTIAL, k, () => sequentialFarm(tasks)),
@@ -61,7 +75,9 @@ export function farmSuite({ quick }: SuiteOptions): Suite {
         max: 1,
         label: 'Troupe time ≤ Piscina time',
       }),
-      // No scheduling at all: what the cores give together, the ceiling for every scheduler.
+      // The least code that pulls: what Troupe and Piscina add to it is their price.
+      at(`raw worker_threads, pull, ${THREADS} threads`, k, () => rawPullFarm(tasks, THREADS)),
+      // No scheduling at all: the ceiling on steady cores; on drifting ones, idle at the end.
       at(`raw worker_threads, static split, ${THREADS} threads`, k, () => rawStaticFarm(tasks, THREADS)),
     ],
   };
@@ -81,6 +97,8 @@ export function farmSuite({ quick }: SuiteOptions): Suite {
       unit: 'ms',
       baseline: '1 node',
       score: wallMs,
+      note: busyNote,
+      paired: true,
       ...(quick ? {} : { rounds: FULL_ROUNDS }),
       cases: [
         at('1 node', k, () => nodesFarm(place, tasks, 1, pin)),
