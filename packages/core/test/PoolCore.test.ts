@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReplyTarget } from '../src/actor/ask.js';
-import { ThreadLostError } from '../src/errors.js';
+import { isAskTimeoutError, isMailboxFullError, ThreadLostError } from '../src/errors.js';
 import { PoolCore, type PoolOptions } from '../src/pool/Pool.js';
 import { ManualClock } from '../src/testing/ManualClock.js';
 
@@ -59,5 +59,36 @@ describe('PoolCore (balancing, on a manual clock)', () => {
     await Promise.resolve();
     for (const x of b.held.splice(0)) x.t.reply('ok');
     expect(b.held.map((x) => x.m)).toEqual(lost);
+  });
+
+  it('asks that time out in the queue give up their place: maxQueued and stats count live asks only', async () => {
+    const clock = new ManualClock();
+    const hung = fakeRoutee('hung'); // never answers
+    const core = pool(clock, { credit: 1, maxQueued: 100 }, hung);
+    // It holds the routee's only credit for 10 s, so nothing leaves the queue meanwhile.
+    const blocker = core.ask('blocker', { timeoutMs: 10_000 }).catch((e: unknown) => e);
+    const queued = Array.from({ length: 100 }, (_, i) =>
+      core.ask(i, { timeoutMs: 50 }).catch((e: unknown) => e),
+    );
+    expect(core.stats()).toMatchObject({ inFlight: 1, queued: 100 });
+    clock.advance(60);
+    expect((await Promise.all(queued)).every(isAskTimeoutError)).toBe(true);
+    expect(core.stats()).toMatchObject({ inFlight: 1, queued: 0 });
+    // Their places are free again, up to maxQueued.
+    const more = Array.from({ length: 100 }, (_, i) =>
+      core.ask(i, { timeoutMs: 20_000 }).catch((e: unknown) => e),
+    );
+    expect(core.stats()).toMatchObject({ inFlight: 1, queued: 100 });
+    expect(isMailboxFullError(await core.ask('one too many').catch((e: unknown) => e))).toBe(true);
+    // The blocker times out: the routee takes the oldest live ask, not one that timed out.
+    clock.advance(10_000);
+    expect(isAskTimeoutError(await blocker)).toBe(true);
+    await Promise.resolve();
+    expect(hung.held.at(-1)!.m).toBe(0);
+    expect(core.stats()).toMatchObject({ inFlight: 1, queued: 99 });
+    clock.advance(10_000);
+    expect((await Promise.all(more)).every(isAskTimeoutError)).toBe(true);
+    await Promise.resolve();
+    expect(core.stats()).toMatchObject({ inFlight: 0, queued: 0 });
   });
 });

@@ -67,6 +67,24 @@ export class Deferred {
   }
 }
 
+/**
+ * A promise with a deadline, kept in a {@link PendingAsks}' deadline lists: a local ask, or a
+ * pool's task. @internal
+ */
+export abstract class Timed extends Deferred {
+  /** When it times out (`clock.now()` time). */
+  deadline = 0;
+  /** Neighbours in its deadline list; `list` is null once settled (or before it is added). */
+  prev: Timed | null = null;
+  next: Timed | null = null;
+  list: AskList | null = null;
+  abstract readonly timeoutMs: number;
+  /** Its deadline passed: settle it with a timeout, leaving its list. */
+  abstract expire(): void;
+  /** Settle it with `error` now, leaving its list (the system or pool shuts down). */
+  abstract abort(error: unknown): void;
+}
+
 /** Where an ask is registered besides the deadline lists (a link's table of asks), to leave on settling. @internal */
 export interface AskIndex {
   take(id: number): unknown;
@@ -76,13 +94,7 @@ export interface AskIndex {
  * A local ask waiting for its reply: a promise, and a place in its system's deadline lists
  * (no timer of its own).
  */
-export class PendingAsk extends Deferred implements ReplyTarget {
-  /** When it times out (`clock.now()` time). */
-  deadline = 0;
-  /** Neighbours in its deadline list; `list` is null once settled. */
-  prev: PendingAsk | null = null;
-  next: PendingAsk | null = null;
-  list: AskList | null = null;
+export class PendingAsk extends Timed implements ReplyTarget {
   /** Where else it is registered (under `indexId`), to leave when it settles. */
   index: AskIndex | null = null;
   indexId = 0;
@@ -114,9 +126,12 @@ export class PendingAsk extends Deferred implements ReplyTarget {
     this.rejectFn(error);
   }
 
-  /** Its deadline passed. */
   expire(): void {
     this.fail(new AskTimeoutError(this.actor, summarize(this.message), this.timeoutMs));
+  }
+
+  abort(error: unknown): void {
+    this.fail(error);
   }
 
   private settle(): void {
@@ -127,8 +142,8 @@ export class PendingAsk extends Deferred implements ReplyTarget {
 
 /** The asks of one timeout value, oldest first: their deadlines come in order. */
 class AskList {
-  head: PendingAsk | null = null;
-  tail: PendingAsk | null = null;
+  head: Timed | null = null;
+  tail: Timed | null = null;
   timer: unknown = undefined;
   private readonly fire = () => this.expire();
 
@@ -137,7 +152,7 @@ class AskList {
     readonly timeoutMs: number,
   ) {}
 
-  push(ask: PendingAsk): void {
+  push(ask: Timed): void {
     ask.list = this;
     ask.prev = this.tail;
     if (this.tail === null) this.head = ask;
@@ -147,7 +162,7 @@ class AskList {
       this.timer = this.owner.clock.setTimeout(this.fire, timerDelay(this.timeoutMs));
   }
 
-  unlink(ask: PendingAsk): void {
+  unlink(ask: Timed): void {
     if (ask.prev === null) this.head = ask.next;
     else ask.prev.next = ask.next;
     if (ask.next === null) this.tail = ask.prev;
@@ -174,10 +189,10 @@ class AskList {
 }
 
 /**
- * The asks of a runtime still waiting for their reply, and their deadlines: one list per timeout
- * value, in which deadlines come in order (as Node keeps its own timers), and one clock timer per
- * list, armed for its oldest ask. Adding and settling an ask is O(1) with no timer of its own;
- * shutdown fails every ask still here.
+ * The asks of a runtime still waiting for their reply (or the tasks of a pool), and their
+ * deadlines: one list per timeout value, in which deadlines come in order (as Node keeps its own
+ * timers), and one clock timer per list, armed for its oldest ask. Adding and settling an ask is
+ * O(1) with no timer of its own; shutdown fails every ask still here.
  * @internal
  */
 export class PendingAsks {
@@ -187,7 +202,7 @@ export class PendingAsks {
 
   constructor(readonly clock: Clock) {}
 
-  add(ask: PendingAsk): void {
+  add(ask: Timed): void {
     const ms = ask.timeoutMs;
     let list = this.lists.get(ms);
     if (list === undefined) this.lists.set(ms, (list = new AskList(this, ms)));
@@ -196,7 +211,7 @@ export class PendingAsks {
     this.size++;
   }
 
-  remove(ask: PendingAsk): void {
+  remove(ask: Timed): void {
     ask.list?.unlink(ask);
     this.size--;
   }
@@ -211,7 +226,7 @@ export class PendingAsks {
   /** Fail every waiting ask with `error` (shutdown). */
   failAll(error: unknown): void {
     for (const list of [...this.lists.values()]) {
-      while (list.head !== null) list.head.fail(error);
+      while (list.head !== null) list.head.abort(error);
     }
   }
 }

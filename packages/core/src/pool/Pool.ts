@@ -8,7 +8,7 @@ import type { Transferable } from 'node:worker_threads';
 import { type ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
 import type { ReplyTarget } from '../actor/ask.js';
-import { askTimeout, Deferred, summarize } from '../actor/ask.js';
+import { askTimeout, PendingAsks, summarize, Timed } from '../actor/ask.js';
 import { type Behaviour, defineActor, type Placement } from '../actor/behaviour.js';
 import { LocalActorRef } from '../actor/LocalActorRef.js';
 import { RefBase } from '../actor/RefBase.js';
@@ -23,7 +23,7 @@ import {
 import type { MailboxOptions } from '../mailbox/Mailbox.js';
 import { RingBuffer } from '../mailbox/RingBuffer.js';
 import type { SupervisionOptions } from '../supervision/types.js';
-import { type Clock, timerDelay } from '../system/clock.js';
+import type { Clock } from '../system/clock.js';
 import { HashRing, type Routing } from './routing.js';
 
 /**
@@ -141,27 +141,31 @@ function directAsk(ref: ActorRef): DirectAsk | undefined {
     : undefined;
 }
 
-/** An ask to a balancing pool: it waits in the queue, then is the reply target of a routee's ask. */
-class Task extends Deferred implements ReplyTarget {
+/**
+ * An ask to a pool: it waits in the queue (balancing), then is the reply target of a routee's
+ * ask. Its deadline is kept in the pool's deadline lists from the start until it settles.
+ */
+class Task extends Timed implements ReplyTarget {
   /** The routee working on it, while dispatched. */
   routee: Routee | null = null;
   askId = 0;
-  done = false;
+  /** It is in the pool's queue (possibly settled meanwhile, then skipped when it comes up). */
+  queued = false;
   /** When it was handed to its routee (adaptive credit only). */
   sentAt = 0;
   /** Answers its routee had given when it was handed over (a timeout counts as trouble only if none came since). */
   completedAtSend = 0;
-  /** Neighbours in the pool's list of running tasks. */
-  prev: Task | null = null;
-  next: Task | null = null;
   constructor(
     private readonly core: PoolCore,
     readonly message: unknown,
     readonly transfer: readonly Transferable[] | undefined,
-    readonly deadline: number,
     readonly timeoutMs: number,
   ) {
     super();
+  }
+  /** It has its answer (or failed, timed out, or its pool stopped). */
+  get done(): boolean {
+    return this.list === null;
   }
   resolve(value: unknown): void {
     this.resolveFn(value);
@@ -169,11 +173,19 @@ class Task extends Deferred implements ReplyTarget {
   reject(error: unknown): void {
     this.rejectFn(error);
   }
+  /** Its routee answered. */
   reply(value: unknown): void {
     this.core.replied(this, value);
   }
+  /** Its routee's ask failed. */
   fail(error: unknown): void {
     this.core.failed(this, error);
+  }
+  expire(): void {
+    this.core.expired(this);
+  }
+  abort(error: unknown): void {
+    this.core.aborted(this, error);
   }
 }
 
@@ -300,20 +312,16 @@ export class PoolCore {
   private rr = 0;
   private ring: HashRing | undefined;
   private readonly queue = new RingBuffer<Task>(16);
+  /** Tasks in the queue that settled while waiting (timed out): skipped when they come up. */
+  private settledInQueue = 0;
   /**
-   * Tasks handed to routees and not answered yet (their deadlines are kept by the pool's one
-   * timer): an intrusive list, so a task costs no allocation here.
+   * Every ask the pool holds (queued, running, or about to be dispatched again) until it settles,
+   * in deadline lists with one timer per timeout value: no timer per ask, no sweep.
    */
-  private runningHead: Task | null = null;
-  /** Asks not settled yet (queued or running). */
-  private pending = 0;
+  private readonly deadlines: PendingAsks;
   /** Asks answered by routees that are no longer in the pool (kept for `stats().completed`). */
   private readonly retired = new Map<string, number>();
   private stopped = false;
-  /** One timer for the deadlines of every ask the pool holds, queued or running. */
-  private queueTimer: unknown = undefined;
-  private queueTimerAt = Number.POSITIVE_INFINITY;
-  private readonly sweep = () => this.expire();
   /** A balancing pool without a fixed `credit` sizes each routee's credit itself, up to `maxCredit`. */
   private readonly adaptive: boolean;
   private readonly maxCredit: number;
@@ -326,6 +334,7 @@ export class PoolCore {
     private readonly options: PoolOptions,
     private readonly deadLetter: (message: unknown) => void = () => undefined,
   ) {
+    this.deadlines = new PendingAsks(clock);
     this.adaptive = routing === 'balancing' && options.credit === undefined;
     // A bounded routee mailbox would drop the asks beyond its capacity.
     const capacity = options.mailbox?.capacity ?? Number.POSITIVE_INFINITY;
@@ -387,7 +396,7 @@ export class PoolCore {
       // A tell is a task whose reply nobody waits for; it still takes a credit until answered.
       // One the pool cannot take (stopped, no routees, queue full) is a dead letter (ADR 0003).
       const max = this.options.maxQueued;
-      if (this.stopped || this.slots.length === 0 || (max !== undefined && this.queue.length >= max)) {
+      if (this.stopped || this.slots.length === 0 || (max !== undefined && this.queued() >= max)) {
         this.deadLetter(message);
         return;
       }
@@ -412,28 +421,49 @@ export class PoolCore {
     const timeoutMs = askTimeout(options, this.askTimeoutMs);
     if (typeof timeoutMs !== 'number') return Promise.reject(timeoutMs);
     if (this.routing !== 'balancing') {
-      // Routed at once, but kept like a balancing ask (the pool's one timer, no promise or timer
-      // per routee ask), so the stats count it too.
+      // Routed at once, but kept like a balancing ask (the pool's deadline lists, no promise or
+      // timer per routee ask), so the stats count it too.
       const r = this.pick(message);
       if (r === undefined) return Promise.reject(this.noRoutees());
       const task = this.newTask(message, options, timeoutMs);
       this.dispatch(r, task, -1); // delivered even with timeoutMs 0, as a plain ask is
-      if (!task.done) this.armTimer(task.deadline);
       return task.promise;
     }
     const max = this.options.maxQueued;
-    if (max !== undefined && this.queue.length >= max)
+    if (max !== undefined && this.queued() >= max)
       return Promise.reject(new MailboxFullError(this.address(), max));
     const task = this.newTask(message, options, timeoutMs);
-    this.queue.push(task);
+    this.enqueue(task);
     this.pump();
-    if (!task.done) this.armTimer(task.deadline);
     return task.promise;
   }
 
   private newTask(message: unknown, options: AskOptions | undefined, timeoutMs: number): Task {
-    this.pending++;
-    return new Task(this, message, options?.transfer, this.clock.now() + timeoutMs, timeoutMs);
+    const task = new Task(this, message, options?.transfer, timeoutMs);
+    this.deadlines.add(task);
+    return task;
+  }
+
+  /** Asks waiting in the queue (not counting those that settled there). */
+  private queued(): number {
+    return this.queue.length - this.settledInQueue;
+  }
+
+  private enqueue(task: Task, first = false): void {
+    task.queued = true;
+    if (first) this.queue.unshift(task);
+    else this.queue.push(task);
+  }
+
+  /** The next task of the queue that has not settled there; undefined if none is left. */
+  private dequeue(): Task | undefined {
+    for (;;) {
+      const task = this.queue.shift();
+      if (task === undefined) return undefined;
+      task.queued = false;
+      if (!task.done) return task;
+      this.settledInQueue--;
+    }
   }
 
   /** Hand queued asks to routees with credit left. */
@@ -453,10 +483,10 @@ export class PoolCore {
         bestRoom = room;
       }
       if (best === undefined) return;
-      const task = this.queue.shift()!;
-      if (task.done) continue;
+      const task = this.dequeue();
+      if (task === undefined) return;
       // A direct ask needs no clock: a task whose deadline passed while it waited is failed by
-      // the pool's timer (due now) either way. Other refs get the time left as their timeout.
+      // its deadline list's timer (due now) either way. Other refs get the time left as their timeout.
       if (now < 0 && best.direct === undefined) now = this.clock.now();
       this.dispatch(best, task, now);
     }
@@ -473,7 +503,6 @@ export class PoolCore {
     }
     task.routee = routee;
     routee.took(task, this.adaptive ? this.clock : undefined);
-    this.addRunning(task);
     if (routee.direct !== undefined) {
       task.askId = routee.direct.askInto(task.message, task, task.transfer);
       return;
@@ -533,7 +562,7 @@ export class PoolCore {
         if (this.settle(task)) task.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
         continue;
       }
-      this.queue.unshift(task);
+      this.enqueue(task, true);
     }
     this.pump();
   };
@@ -554,92 +583,48 @@ export class PoolCore {
     return new AskTimeoutError(this.address(), summarize(task.message), task.timeoutMs);
   }
 
-  private armTimer(deadline: number): void {
-    if (deadline >= this.queueTimerAt) return;
-    if (this.queueTimer !== undefined) this.clock.clearTimeout(this.queueTimer);
-    this.queueTimerAt = deadline;
-    this.queueTimer = this.clock.setTimeout(this.sweep, timerDelay(Math.max(0, deadline - this.clock.now())));
+  /** A task's deadline passed: fail it, and stop waiting for its routee if it had one. @internal */
+  expired(task: Task): void {
+    this.aborted(task, this.timeoutError(task));
   }
 
-  private disarm(): void {
-    if (this.queueTimer !== undefined) this.clock.clearTimeout(this.queueTimer);
-    this.queueTimer = undefined;
-    this.queueTimerAt = Number.POSITIVE_INFINITY;
-  }
-
-  /** Time out the asks (queued or running) whose deadline has passed; arm the timer for the next one. */
-  private expire(): void {
-    this.queueTimer = undefined;
-    this.queueTimerAt = Number.POSITIVE_INFINITY;
-    const now = this.clock.now();
-    let next = Number.POSITIVE_INFINITY;
-    const waiting: Task[] = [];
-    while (!this.queue.isEmpty()) {
-      const t = this.queue.shift()!;
-      if (t.done) continue;
-      if (t.deadline <= now) {
-        if (this.settle(t)) t.reject(this.timeoutError(t));
-      } else {
-        waiting.push(t);
-        if (t.deadline < next) next = t.deadline;
-      }
+  /** Fail `task` with `error` now, wherever it is (queued, running or about to be requeued). @internal */
+  aborted(task: Task, error: unknown): void {
+    if (task.done) return;
+    if (task.routee !== null) {
+      this.abandon(task);
+      this.schedulePump(); // its routee has room again (not from inside the deadline list's sweep)
     }
-    for (const t of waiting) this.queue.push(t);
-    let freed = false;
-    for (const t of this.runningTasks()) {
-      if (t.deadline > now) {
-        if (t.deadline < next) next = t.deadline;
-        continue;
-      }
-      this.abandon(t);
-      freed = true;
-      if (this.settle(t)) t.reject(this.timeoutError(t));
+    if (task.queued) this.settledInQueue++;
+    this.settle(task);
+    task.reject(error);
+    // Mostly settled tasks in the queue: drop them now rather than when they come up.
+    if (this.settledInQueue > 64 && this.settledInQueue * 2 > this.queue.length) this.compact();
+  }
+
+  private compact(): void {
+    const live: Task[] = [];
+    for (let t = this.queue.shift(); t !== undefined; t = this.queue.shift()) {
+      if (t.done) t.queued = false;
+      else live.push(t);
     }
-    if (next !== Number.POSITIVE_INFINITY) this.armTimer(next);
-    if (freed) this.pump();
+    for (const t of live) this.queue.push(t);
+    this.settledInQueue = 0;
   }
 
-  private addRunning(t: Task): void {
-    const head = this.runningHead;
-    t.next = head;
-    if (head !== null) head.prev = t;
-    this.runningHead = t;
-  }
-
-  private removeRunning(t: Task): void {
-    if (t.prev !== null) t.prev.next = t.next;
-    else if (this.runningHead === t) this.runningHead = t.next;
-    if (t.next !== null) t.next.prev = t.prev;
-    t.prev = t.next = null;
-  }
-
-  /** A copy of the running list (its callers change it). */
-  private runningTasks(): Task[] {
-    const out: Task[] = [];
-    for (let t = this.runningHead; t !== null; t = t.next) out.push(t);
-    return out;
-  }
-
-  /** Mark `task` settled; false if it already was (the caller then must not answer it). */
+  /** Mark `task` settled (it leaves the deadline lists); false if it already was (the caller then must not answer it). */
   private settle(task: Task): boolean {
     if (task.done) return false;
-    task.done = true;
-    if (--this.pending === 0) this.disarm(); // nothing left to time out: no timer keeps the process up
+    this.deadlines.remove(task);
     return true;
   }
 
   /** The pool stopped: fail every ask it still holds, queued or running (a routee may never answer). */
   close(): void {
     this.stopped = true;
-    while (!this.queue.isEmpty()) {
-      const t = this.queue.shift()!;
-      if (this.settle(t)) t.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
-    }
-    for (const t of this.runningTasks()) {
-      this.abandon(t);
-      if (this.settle(t)) t.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
-    }
-    this.disarm();
+    this.deadlines.failAll(new ActorStoppedError(this.address(), 'the pool stopped'));
+    this.queue.clear();
+    this.settledInQueue = 0;
   }
 
   /** Stop waiting for a running task's routee (a late reply is ignored); frees its credit. */
@@ -651,28 +636,18 @@ export class PoolCore {
     r.direct?.cancelAsk(t.askId);
   }
 
-  /** Take a running task off its routee and the running list; its routee, or null if it had none. */
+  /** Take a running task off its routee; its routee, or null if it had none. */
   private release(t: Task): Routee | null {
     const r = t.routee;
     if (r === null) return null;
     t.routee = null;
-    this.removeRunning(t);
     return r;
   }
 
   stats(): PoolStats {
     let inFlight = 0;
-    let queued = 0;
     for (const r of this.slots) inFlight += r.inFlight;
-    // Asks that timed out in the queue stay there, marked done, until the pump passes them.
-    if (this.queueTimer !== undefined || !this.queue.isEmpty()) {
-      const all: Task[] = [];
-      while (!this.queue.isEmpty()) all.push(this.queue.shift()!);
-      for (const t of all) {
-        this.queue.push(t);
-        if (!t.done) queued++;
-      }
-    }
+    const queued = this.queued();
     const completed: Record<string, number> = Object.fromEntries(this.retired);
     for (const r of this.slots)
       if (r.completed > 0) completed[r.address] = (completed[r.address] ?? 0) + r.completed;
