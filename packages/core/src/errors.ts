@@ -339,8 +339,8 @@ export function reviveError(serialized: SerializedError): Error {
   return new RemoteError(serialized);
 }
 
-/** @internal A one-line description of a thrown value, for error messages. */
-export function describeCause(cause: unknown): string {
+/** A one-line description of a thrown value, for error messages. */
+function describeCause(cause: unknown): string {
   if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
   if (typeof cause === 'string') return cause;
   try {

@@ -399,6 +399,16 @@ describe('a crashed thread', () => {
   });
 });
 
+describe('TypeScript catalog modules', () => {
+  it('load through tsx in a plain node process, on the main thread and on worker threads', () => {
+    const script = new URL('./fixtures/tsCatalogScript.mjs', import.meta.url);
+    const r = spawnSync(process.execPath, [script.pathname], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('main thread 0, worker thread true');
+    expect(r.status).toBe(0);
+  });
+});
+
 describe('shutdown', () => {
   it('ends every thread, and the process exits on its own afterwards', () => {
     const script = new URL('./fixtures/shutdownScript.mjs', import.meta.url);

@@ -12,6 +12,7 @@ import {
 import { connect } from '@nats-io/transport-node';
 import {
   type ExposeHandler,
+  InvalidOptionsError,
   PayloadTooLargeError,
   processNodeOf,
   type Transport,
@@ -19,7 +20,7 @@ import {
 } from '@troupe/core';
 import { type CodecName, jsonCodec, msgpackCodec, type WireCodec } from './codec.js';
 import { NatsConnectionError } from './errors.js';
-import { Membership, type MembershipOptions } from './membership.js';
+import { Membership, type MembershipOptions, membershipTiming } from './membership.js';
 import { nodeSubject, serviceSubject, TOKEN_RE } from './subjects.js';
 
 /**
@@ -64,8 +65,10 @@ class NatsTransport implements Transport {
   constructor(private readonly options: NatsTransportOptions) {
     const { codec = 'msgpack' } = options;
     if (codec !== 'msgpack' && codec !== 'json') {
-      throw new NatsConnectionError(`nats({ codec }) must be 'msgpack' or 'json', got ${String(codec)}`);
+      throw new InvalidOptionsError(`nats({ codec }) must be 'msgpack' or 'json', got ${String(codec)}`);
     }
+    const timing = membershipTiming(options);
+    if (typeof timing === 'string') throw new InvalidOptionsError(`nats(): ${timing}`);
     this.codec = codec === 'json' ? jsonCodec() : msgpackCodec();
   }
 

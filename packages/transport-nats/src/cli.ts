@@ -6,18 +6,21 @@
  *
  *   troupe node --nats nats://host:4222 --system NAME --catalog ./behaviours.js [--threads N]
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createActorSystem } from '@troupe/core';
+import { membershipTiming } from './membership.js';
 import { nats } from './NatsTransport.js';
+import { TOKEN_RE } from './subjects.js';
 
 const USAGE = `Usage: troupe node --nats URL[,URL...] --system NAME --catalog FILE [--catalog FILE ...] [options]
 
   --nats URLS          NATS server(s), comma-separated (a cluster: list them all)
   --system NAME        the system to join (letters, digits, '_' and '-')
-  --catalog FILE       a catalog module (compiled .js, or .ts with tsx installed); repeatable
+  --catalog FILE       a catalog module: compiled .js, or .ts loaded through tsx
+                       (npm i -D tsx where the node runs); repeatable
   --threads N          worker threads for placement on this node's threads (default 0)
   --node-id ID         this node's id (default: generated)
   --user U --pass P    NATS user and password (or TROUPE_NATS_USER / TROUPE_NATS_PASS)
@@ -28,8 +31,9 @@ const USAGE = `Usage: troupe node --nats URL[,URL...] --system NAME --catalog FI
   --tls-ca FILE        CA certificate to verify the server (enables TLS)
   --nats-options JSON  more NATS connection options, e.g. '{"pingInterval":5000}' or
                        '{"tls":{"caFile":"ca.pem","certFile":"node.pem","keyFile":"node-key.pem"}}'
-  --heartbeat-ms MS    how often this node heartbeats (default 500)
-  --down-after-ms MS   declare a silent node down after this long (default 2000)
+  --heartbeat-ms MS    how often this node heartbeats, 10 or more (default 500)
+  --down-after-ms MS   declare a silent node down after this long, more than the
+                       heartbeat (default 2000)
   -h, --help           this text`;
 
 function fail(message: string): never {
@@ -42,7 +46,12 @@ if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
   console.log(USAGE);
   process.exit(0);
 }
-if (argv[0] !== 'node') fail(argv[0] === undefined ? 'missing command' : `unknown command '${argv[0]}'`);
+if (argv[0] !== 'node')
+  fail(
+    argv[0] === undefined
+      ? "missing command: 'node'"
+      : `unknown command '${argv[0]}' (the command is 'node')`,
+  );
 
 const { values } = (() => {
   try {
@@ -78,6 +87,34 @@ if (values.help) {
 if (values.nats === undefined) fail('--nats is required');
 if (values.system === undefined) fail('--system is required');
 if (values.catalog === undefined || values.catalog.length === 0) fail('at least one --catalog is required');
+for (const file of values.catalog) {
+  if (!existsSync(resolve(file))) fail(`--catalog ${file}: no such file (${resolve(file)})`);
+}
+// Both are tokens of NATS subjects (checked here first: the system's own rule for names is wider).
+if (!TOKEN_RE.test(values.system))
+  fail(
+    `--system must be letters, digits, '_' and '-' only (it is part of NATS subjects), got '${values.system}'`,
+  );
+if (values['node-id'] !== undefined && !TOKEN_RE.test(values['node-id']))
+  fail(
+    `--node-id must be letters, digits, '_' and '-' only (it is part of NATS subjects), got '${values['node-id']}'`,
+  );
+/** A whole number of milliseconds given to `flag`, or undefined if it was not given. */
+function millis(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 10)
+    fail(`${flag} must be a whole number of milliseconds, 10 or more, got ${value}`);
+  return n;
+}
+const heartbeatMs = millis('--heartbeat-ms', values['heartbeat-ms']);
+const downAfterMs = millis('--down-after-ms', values['down-after-ms']);
+const timing = membershipTiming({
+  ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
+  ...(downAfterMs === undefined ? {} : { downAfterMs }),
+});
+if (typeof timing === 'string')
+  fail(timing.replaceAll('heartbeatMs', '--heartbeat-ms').replaceAll('downAfterMs', '--down-after-ms'));
 const threads = Number(values.threads);
 if (!Number.isInteger(threads) || threads < 0)
   fail(`--threads must be a whole number ≥ 0, got ${values.threads}`);
@@ -133,8 +170,8 @@ try {
         servers: values.nats.split(','),
         ...natsOptions,
         codec: values.codec,
-        ...(values['heartbeat-ms'] === undefined ? {} : { heartbeatMs: Number(values['heartbeat-ms']) }),
-        ...(values['down-after-ms'] === undefined ? {} : { downAfterMs: Number(values['down-after-ms']) }),
+        heartbeatMs: timing.heartbeatMs,
+        downAfterMs: timing.downAfterMs,
         ...(user === undefined ? {} : { user }),
         ...(pass === undefined ? {} : { pass }),
         ...(token === undefined ? {} : { token }),

@@ -10,10 +10,29 @@ import { membersSubject, TOKEN_RE } from './subjects.js';
 
 /** Membership timing. */
 export interface MembershipOptions {
-  /** How often a node heartbeats (ms). Default 500. */
+  /** How often a node heartbeats (ms), from 10 to 2^31 − 1. Default 500. */
   readonly heartbeatMs?: number;
-  /** A node that has not heartbeated for this long is declared down (ms). Default 2000. */
+  /**
+   * A node that has not heartbeated for this long is declared down (ms). Default 2000. Must be
+   * longer than `heartbeatMs` (3× or more is usual, so a late heartbeat is not a lost node).
+   */
   readonly downAfterMs?: number;
+}
+
+/** The timing `options` ask for, with the defaults; the reason if they are not usable. @internal */
+export function membershipTiming(
+  options: MembershipOptions,
+): { heartbeatMs: number; downAfterMs: number } | string {
+  const heartbeatMs = options.heartbeatMs ?? 500;
+  const downAfterMs = options.downAfterMs ?? 2000;
+  const ms = (v: number) => typeof v === 'number' && Number.isFinite(v) && v >= 10 && v <= 2_147_483_647;
+  if (!ms(heartbeatMs))
+    return `heartbeatMs must be a number of milliseconds from 10 to 2147483647, got ${String(heartbeatMs)}`;
+  if (!ms(downAfterMs))
+    return `downAfterMs must be a number of milliseconds from 10 to 2147483647, got ${String(downAfterMs)}`;
+  if (downAfterMs <= heartbeatMs)
+    return `downAfterMs (${downAfterMs}) must be longer than heartbeatMs (${heartbeatMs}), or every node is declared down between two heartbeats; 3× heartbeatMs or more is usual`;
+  return { heartbeatMs, downAfterMs };
 }
 
 interface Announcement {

@@ -91,8 +91,9 @@ export class Catalog {
     const url = specifier instanceof URL ? specifier.href : specifier;
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(url)) as Record<string, unknown>;
+      mod = await importCatalog(url);
     } catch (cause) {
+      if (cause instanceof InvalidOptionsError) throw cause;
       const code = (cause as { code?: string })?.code;
       const notFound =
         code === 'ERR_MODULE_NOT_FOUND' ||
@@ -100,7 +101,7 @@ export class Catalog {
         code === 'ERR_UNSUPPORTED_ESM_URL_SCHEME';
       throw new InvalidOptionsError(
         notFound
-          ? `could not find catalog module ${url}: ${(cause as Error).message}; pass an absolute file URL, e.g. new URL('./behaviours.js', import.meta.url)`
+          ? `could not find catalog module ${url}: ${(cause as Error).message}; check the path (in code, a URL relative to your module: new URL('./behaviours.js', import.meta.url))`
           : `catalog module ${url} threw while loading: ${(cause as Error)?.name}: ${(cause as Error)?.message ?? cause}`,
         { cause },
       );
@@ -122,4 +123,37 @@ export class Catalog {
     }
     if (!this.modules.includes(url)) this.modules.push(url);
   }
+}
+
+/** True once tsx's ESM loader is registered in this thread. */
+let tsxRegistered = false;
+
+/**
+ * Import a catalog module. A TypeScript module that this Node cannot load by itself (no type
+ * stripping, not run under tsx or vitest) is loaded through tsx, an optional peer dependency,
+ * registered in this thread the first time it is needed.
+ */
+async function importCatalog(url: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (cause) {
+    const code = (cause as { code?: string })?.code;
+    if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?tsx?$/.test(url)) throw cause;
+  }
+  if (!tsxRegistered) {
+    let register: () => unknown;
+    try {
+      const tsxApi = 'tsx/esm/api'; // resolved at run time: tsx is an optional peer dependency
+      ({ register } = (await import(tsxApi)) as { register: () => unknown });
+    } catch (cause) {
+      throw new InvalidOptionsError(
+        `catalog module ${url} is TypeScript, which Troupe loads through tsx: install tsx (npm i -D tsx), or list the compiled .js module`,
+        { cause },
+      );
+    }
+    register();
+    tsxRegistered = true;
+  }
+  // Node remembers the failed import of this URL: load it again under a URL of its own.
+  return (await import(`${url}${url.includes('?') ? '&' : '?'}troupe-tsx`)) as Record<string, unknown>;
 }

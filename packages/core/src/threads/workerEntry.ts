@@ -13,19 +13,7 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 
 async function main(): Promise<void> {
-  if (init.catalog.some((u) => /\.[cm]?tsx?$/.test(u))) {
-    let register: () => unknown;
-    try {
-      const tsxApi = 'tsx/esm/api'; // resolved at run time: tsx is an optional peer dependency
-      ({ register } = (await import(tsxApi)) as { register: () => unknown });
-    } catch (cause) {
-      throw new Error(
-        'a catalog module is TypeScript, and worker threads load TypeScript through tsx: install tsx (npm i -D tsx), or list the compiled .js module',
-        { cause },
-      );
-    }
-    register();
-  }
+  // TypeScript catalog modules are loaded through tsx when needed (Catalog.load).
   const system = new LocalActorSystem(
     { name: init.system, nodeId: init.node, askTimeoutMs: init.askTimeoutMs },
     { mainNode: init.mainNode, threadNodes: init.threadNodes },
