@@ -1,13 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createPoolMap } from '../dist/pool-map/poolMap.js';
 import { fibTask, square } from '../dist/pool-map/tasks.js';
-
-const node = (script: string, args: string[]) =>
-  spawnSync(process.execPath, [new URL(`../dist/${script}`, import.meta.url).pathname, ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+import { runExample as node } from './run.js';
 
 describe('the ring example', () => {
   it('reports every rank, runs the PyPar message around, and measures the token', () => {

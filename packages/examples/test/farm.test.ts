@@ -87,7 +87,7 @@ describe('pnpm farm (the CLI)', () => {
     expect(bad.stderr).toContain('give whole numbers, as a list (38,37,36) or a range (30..36)');
     const nats = run(['--nats', 'nats://127.0.0.1:4222']);
     expect(nats.status).toBe(2);
-    expect(nats.stderr).toContain('--nats needs --nodes K or --join');
+    expect(nats.stderr).toContain('--nats needs --nodes K (K ≥ 1) or --join');
   });
 });
 

@@ -2,7 +2,8 @@
  * The scaling chart: speedup against workers, with the ideal (linear) line, as SVG (vega-lite)
  * and PNG (resvg).
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
@@ -15,7 +16,7 @@ export interface ScalingRow {
   readonly efficiency: number;
 }
 
-/** Write `<base>.svg` and `<base>.png`; returns the two paths. */
+/** Write `<base>.svg` and `<base>.png` (creating their directory if missing); returns the two paths. */
 export async function writeScalingChart(
   rows: readonly ScalingRow[],
   base: string,
@@ -59,6 +60,7 @@ export async function writeScalingChart(
   const view = new vega.View(vega.parse(spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
+  mkdirSync(dirname(base), { recursive: true });
   writeFileSync(`${base}.svg`, svg);
   const png = new Resvg(svg, { fitTo: { mode: 'width', value: 960 }, font: { loadSystemFonts: true } })
     .render()

@@ -3,33 +3,15 @@
  * on worker threads on every core and prints the results, the sequential and parallel times and
  * the speedup. See docs/guide/farm.md.
  */
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
+import { parseCli } from '../shared/cli.js';
 import { type LocalNats, startLocalNats } from '../shared/nodes.js';
-import { type ScalingRow, writeScalingChart } from './chart.js';
+import type { ScalingRow } from './chart.js';
 import { type FarmRun, runFarm, runSequential } from './farm.js';
 import { PYTHON_DEMO_TASKS } from './fib.js';
-
-const USAGE = `Usage: pnpm farm [options]
-
-  --tasks LIST      task sizes n: a list (38,37,36) or a range (30..36); default ${PYTHON_DEMO_TASKS.join(',')}
-  --threads N       worker threads (default: all cores, ${availableParallelism()} here; 0 = main thread only)
-  --repeat R        run the parallel farm R times (default 1); reports each run and the best
-  --scaling         sweep 1..N threads; print a table and write farm-scaling.svg / farm-scaling.png
-  --out DIR         where --scaling writes its chart (default: current directory)
-  --chaos           kill a worker thread in the middle of each run; results must still be exact
-  --json            print one machine-readable JSON result instead of text
-  --nodes K         start K node processes here (children of this process) that join over NATS;
-                    the work goes to every thread of every node (with --scaling: sweep 1..K nodes)
-  --nats URL        NATS server(s) for the nodes (default with --nodes: a private nats-server here)
-  --join            also use nodes that joined by themselves (troupe node on other hosts)
-  --node-threads T  worker threads per started node (default: cores / K, at least 1)
-  --pin             pin started node i to core i mod cores (taskset), e.g. one node per core
-  -h, --help        this text
-
-With --nodes or --join, --threads is this coordinator's own worker threads (default 0).`;
 
 /** Parse "38,37,36" or "30..36" (also descending: "36..30"). */
 export function parseTasks(spec: string): number[] {
@@ -49,70 +31,122 @@ export function parseTasks(spec: string): number[] {
   return items.map(Number);
 }
 
+const cores = availableParallelism();
+const cli = parseCli({
+  name: 'farm',
+  command: 'pnpm farm',
+  summary:
+    "The Fibonacci actor farm: the classic Python demo's slow fib(n) for each task on a balancing pool of\n" +
+    'workers (worker threads here, or node processes over NATS); prints the results, the sequential and\n' +
+    'parallel times and the speedup. See docs/guide/farm.md.',
+  options: {
+    tasks: {
+      type: 'string',
+      arg: 'LIST',
+      default: PYTHON_DEMO_TASKS.join(','),
+      help: 'task sizes n (each at most 45): a list (38,37,36) or a range (30..36)',
+    },
+    threads: {
+      type: 'string',
+      arg: 'N',
+      defaultText: `all cores, ${cores} here; 0 with --nodes or --join`,
+      help: 'worker threads here, 0 to 256; 0: one worker on the main thread',
+    },
+    repeat: {
+      type: 'string',
+      arg: 'R',
+      default: '1',
+      help: 'run the parallel farm R times; reports each run and the best',
+    },
+    scaling: {
+      type: 'boolean',
+      help: 'sweep 1..N threads (with --nodes K: 1..K nodes); print a table and write farm-scaling.svg and .png',
+    },
+    out: {
+      type: 'string',
+      arg: 'DIR',
+      defaultText: 'the current directory',
+      help: 'where --scaling writes its chart, created if missing',
+    },
+    chaos: {
+      type: 'boolean',
+      help: 'kill a worker thread (with --nodes: a node) mid-run; every result must still be exact',
+    },
+    json: { type: 'boolean', help: 'print one machine-readable JSON result instead of text' },
+    nodes: {
+      type: 'string',
+      arg: 'K',
+      default: '0',
+      help: 'start K node processes here, 0 to 64, that join over NATS; the work goes to every thread of every node (0: none, the farm runs on threads here)',
+    },
+    nats: {
+      type: 'string',
+      arg: 'URL',
+      defaultText: 'with --nodes, a private nats-server here',
+      help: 'NATS server(s) for the nodes; needs --nodes or --join',
+    },
+    join: {
+      type: 'boolean',
+      help: 'also use nodes that joined by themselves (troupe node on other hosts); needs --nats',
+    },
+    'node-threads': {
+      type: 'string',
+      arg: 'T',
+      defaultText: 'cores / K, at least 1',
+      help: 'worker threads per node that --nodes K starts',
+    },
+    pin: { type: 'boolean', help: 'pin node i that --nodes K starts to core i mod cores (taskset)' },
+  },
+  notes: "With --nodes or --join, --threads is this coordinator's own worker threads (default 0).",
+});
+const { values } = cli;
 function fail(message: string): never {
-  console.error(`farm: ${message}\n\n${USAGE}`);
-  process.exit(2);
+  return cli.fail(message);
 }
 
-const { values } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        tasks: { type: 'string' },
-        threads: { type: 'string' },
-        repeat: { type: 'string', default: '1' },
-        scaling: { type: 'boolean', default: false },
-        out: { type: 'string', default: '.' },
-        chaos: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        nats: { type: 'string' },
-        nodes: { type: 'string' },
-        join: { type: 'boolean', default: false },
-        'node-threads': { type: 'string' },
-        pin: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    return fail((e as Error).message);
-  }
-})();
-
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const nodeCount = values.nodes === undefined ? 0 : Number(values.nodes);
-if (!Number.isInteger(nodeCount) || nodeCount < 0 || nodeCount > 64) {
-  fail(`--nodes must be a whole number from 0 to 64, got ${values.nodes}`);
-}
+const nodeCount = cli.int('nodes', { min: 0, max: 64 });
 const multiNode = nodeCount > 0 || values.join;
-if (values.nats !== undefined && !multiNode) fail('--nats needs --nodes K or --join');
-if (values.chaos && !multiNode && values.threads === '0') {
-  fail('--chaos kills a worker thread or a node: use it with threads or --nodes');
-}
-const nodeThreads =
-  values['node-threads'] === undefined
-    ? Math.max(1, Math.floor(availableParallelism() / Math.max(1, nodeCount)))
-    : Number(values['node-threads']);
-if (!Number.isInteger(nodeThreads) || nodeThreads < 0)
-  fail(`--node-threads must be a whole number ≥ 0, got ${values['node-threads']}`);
+if (values.nats !== undefined && !multiNode) fail('--nats needs --nodes K (K ≥ 1) or --join');
+if (values.join && values.nats === undefined)
+  fail('--join needs --nats URL (the server the other nodes use)');
+if (values['node-threads'] !== undefined && nodeCount === 0)
+  fail('--node-threads sets the threads of the nodes that --nodes K starts: give --nodes K (K ≥ 1) too');
+if (values.pin && nodeCount === 0)
+  fail('--pin pins the node processes that --nodes K starts: give --nodes K (K ≥ 1) too');
+const nodeThreads = cli.int(
+  'node-threads',
+  { min: 0, max: 256 },
+  Math.max(1, Math.floor(cores / Math.max(1, nodeCount))),
+);
 let tasks: number[];
 try {
-  tasks = values.tasks === undefined ? [...PYTHON_DEMO_TASKS] : parseTasks(values.tasks);
+  tasks = parseTasks(values.tasks);
 } catch (e) {
   fail((e as Error).message);
 }
 if (tasks.length === 0) fail('--tasks is empty');
 if (tasks.some((n) => n > 45))
   fail('--tasks: n above 45 takes from many seconds to minutes per task with the slow fib; use 45 or less');
-const threads =
-  values.threads === undefined ? (multiNode ? 0 : availableParallelism()) : Number(values.threads);
-if (!Number.isInteger(threads) || threads < 0 || threads > 256)
-  fail(`--threads must be a whole number from 0 to 256, got ${values.threads}`);
-const repeat = Number(values.repeat);
-if (!Number.isInteger(repeat) || repeat < 1)
-  fail(`--repeat must be a whole number ≥ 1, got ${values.repeat}`);
+const threads = cli.int('threads', { min: 0, max: 256 }, multiNode ? 0 : cores);
+const repeat = cli.int('repeat', { min: 1 });
+if (values.chaos && !multiNode && threads === 0)
+  fail('--chaos kills a worker thread or a node: use it with --threads N (N ≥ 1) or --nodes K');
+if (values.scaling && !multiNode && threads === 0)
+  fail('--scaling sweeps 1..N worker threads: give --threads N with N ≥ 1 (or --nodes K to sweep nodes)');
+if (values.scaling && multiNode && nodeCount === 0)
+  fail('--scaling with --join sweeps 1..K nodes that the farm starts: give --nodes K (K ≥ 1) too');
+if (values.out !== undefined && !values.scaling)
+  fail('--out is where --scaling writes its chart: give --scaling too');
+const outDir = resolve(values.out ?? '.');
+if (values.scaling) {
+  // Now, not after the sweep: a directory that cannot be written fails before minutes of work.
+  try {
+    mkdirSync(outDir, { recursive: true });
+    accessSync(outDir, constants.W_OK);
+  } catch (e) {
+    fail(`--out ${values.out ?? '.'}: cannot write the chart there (${(e as Error).message})`);
+  }
+}
 
 const say = (line: string) => {
   if (!values.json) console.log(line);
@@ -151,7 +185,6 @@ function progress(label: string): { update: (done: number, total: number) => voi
 let natsUrl = values.nats;
 let localNats: LocalNats | undefined;
 if (multiNode && natsUrl === undefined) {
-  if (values.join) fail('--join needs --nats URL (the server the other nodes use)');
   try {
     localNats = await startLocalNats();
   } catch (e) {
@@ -227,9 +260,11 @@ if (values.scaling) {
       `${String(w).padStart(7)} | ${fmt(row.wallMs).padStart(9)} | ${`${speedup.toFixed(2)}×`.padStart(8)} | ${`${(row.efficiency * 100).toFixed(0)}%`.padStart(10)}`,
     );
   }
+  // Loaded only here: vega is slow to load, and most runs (and --help) do not draw a chart.
+  const { writeScalingChart } = await import('./chart.js');
   const files = await writeScalingChart(
     rows,
-    resolve(values.out, 'farm-scaling'),
+    resolve(outDir, 'farm-scaling'),
     `Fibonacci farm, fib(${tasks.join(',')}), ${multiNode ? 'nodes over NATS' : 'threads'}, ${availableParallelism()} cores`,
   );
   if (values.json) {

@@ -3,13 +3,13 @@
  * KV. The node hosting the order is SIGKILLed half-way; the supervisor restarts the order on the
  * other node, where it resumes in the same state, and the workflow finishes there.
  *
- *   pnpm example:order-workflow [--nats nats://host:4222]   (the server must run JetStream: -js)
+ *   pnpm example:order-workflow [--nats nats://host:4222]   (the server must run JetStream: -js; --help)
  */
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { createActorSystem, defineActor } from '@troupe/core';
 import { getSnapshot } from '@troupe/core/xstate';
 import { awaitNodes, nats, natsKvSnapshotStore } from '@troupe/transport-nats';
+import { parseCli } from '../shared/cli.js';
 import { startNode } from '../shared/nodes.js';
 import { KV_BUCKET, NATS_URL_ENV, SYSTEM } from './config.js';
 import { type JetStreamServer, startJetStream } from './jetstream.js';
@@ -22,9 +22,23 @@ import {
   type OrderStatus,
 } from './orderMachine.js';
 
-const { values } = parseArgs({ options: { nats: { type: 'string' } } });
+const cli = parseCli({
+  name: 'order-workflow',
+  command: 'pnpm example:order-workflow',
+  summary:
+    'An xstate order machine as an actor on one of two node processes, its snapshot in NATS KV: the\n' +
+    'node is SIGKILLed mid-order, the order resumes on the other node in the same state and finishes.',
+  options: {
+    nats: {
+      type: 'string',
+      arg: 'URL',
+      defaultText: 'a private nats-server -js started here, if nats-server is installed',
+      help: 'the NATS server(s); it must run JetStream (nats-server -js)',
+    },
+  },
+});
 let local: JetStreamServer | undefined;
-const url = values.nats ?? (local = await startJetStream()).url;
+const url = cli.values.nats ?? (local = await startJetStream()).url;
 
 // Two nodes that offer the order machine. They inherit our environment, and their catalog
 // (machines.js) reads the NATS URL from it to open the KV snapshot store.

@@ -5,34 +5,39 @@
  *
  *   node child.js --nats URL --system NAME --id N --report troupe://… --work MS
  */
-import { parseArgs } from 'node:util';
 import { createActorSystem } from '@troupe/core';
 import { nats } from '@troupe/transport-nats';
+import { parseCli } from '../shared/cli.js';
 
-const { values } = parseArgs({
+const cli = parseCli({
+  name: 'child',
+  command: 'node packages/examples/dist/parent-child/child.js',
+  summary:
+    'A child of the parent-child example (the parent starts it): joins the system over NATS, works\n' +
+    "for --work ms, and reports to the parent's collector actor.",
   options: {
-    nats: { type: 'string' },
-    system: { type: 'string' },
-    id: { type: 'string' },
-    report: { type: 'string' },
-    work: { type: 'string', default: '100' },
+    nats: { type: 'string', arg: 'URL', help: 'the NATS server(s); required' },
+    system: { type: 'string', arg: 'NAME', help: 'the system to join; required' },
+    id: { type: 'string', arg: 'N', help: "this child's number; required" },
+    report: { type: 'string', arg: 'ADDRESS', help: "the parent's collector actor (troupe://…); required" },
+    work: { type: 'string', arg: 'MS', default: '100', help: 'CPU work in milliseconds' },
   },
 });
-if (!values.nats || !values.system || !values.id || !values.report) {
-  console.error('child: --nats, --system, --id and --report are required');
-  process.exit(2);
-}
-const id = Number(values.id);
-const system = await createActorSystem({ name: values.system, transports: [nats({ servers: values.nats })] });
-const collector = system.lookup<{ id: number; pid: number; result: number }, string>(values.report);
+const url = cli.required('nats');
+const systemName = cli.required('system');
+const report = cli.required('report');
+const id = cli.int('id', { min: 0 });
+const work = cli.int('work', { min: 0 });
+const system = await createActorSystem({ name: systemName, transports: [nats({ servers: url })] });
+const collector = system.lookup<{ id: number; pid: number; result: number }, string>(report);
 if (collector === undefined) {
-  console.error(`child ${id}: ${values.report} is not an address of system '${values.system}'`);
+  console.error(`child ${id}: ${report} is not an address of system '${systemName}'`);
   process.exit(2);
 }
 console.log(`child ${id} (pid ${process.pid}): starting work`);
 // "work work work": a little CPU work for --work milliseconds, counting iterations.
 let result = 0;
-const until = Date.now() + Number(values.work);
+const until = Date.now() + work;
 while (Date.now() < until) result++;
 const ack = await collector.ask({ id, pid: process.pid, result }, { timeoutMs: 10_000 });
 console.log(`child ${id}: done working (${ack})`);

@@ -3,27 +3,42 @@
  * actors instead of polling a shared server: the parent starts child processes with command-line
  * arguments; each child joins the system and reports to the parent's collector actor.
  *
- *   pnpm example:parent-child [--children 3] [--work 200] [--nats nats://host:4222]
+ *   pnpm example:parent-child [--children 3] [--work 200] [--nats nats://host:4222]   (--help for the options)
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { createActorSystem, defineActor } from '@troupe/core';
 import { nats } from '@troupe/transport-nats';
+import { parseCli } from '../shared/cli.js';
 import { type LocalNats, startLocalNats } from '../shared/nodes.js';
 
-const { values } = parseArgs({
+const cli = parseCli({
+  name: 'parent-child',
+  command: 'pnpm example:parent-child',
+  summary:
+    'Parent and children over NATS: the parent starts child processes with command-line arguments;\n' +
+    "each joins the system, works a little and reports to the parent's collector actor with an ask.",
   options: {
-    children: { type: 'string', default: '3' },
-    work: { type: 'string', default: '200' },
-    nats: { type: 'string' },
+    children: { type: 'string', arg: 'K', default: '3', help: 'child processes to start, 1 to 64' },
+    work: {
+      type: 'string',
+      arg: 'MS',
+      default: '200',
+      help: "each child's CPU work in milliseconds, 0 or more",
+    },
+    nats: {
+      type: 'string',
+      arg: 'URL',
+      defaultText: 'a private nats-server started here, if nats-server is installed',
+      help: 'the NATS server(s) to meet over, e.g. nats://host:4222',
+    },
   },
 });
-const count = Number(values.children);
-if (!Number.isInteger(count) || count < 1) throw new Error('--children must be a whole number ≥ 1');
+const count = cli.int('children', { min: 1, max: 64 });
+const work = cli.int('work', { min: 0 });
 
 let local: LocalNats | undefined;
-const url = values.nats ?? (local = await startLocalNats()).url;
+const url = cli.values.nats ?? (local = await startLocalNats()).url;
 const system = await createActorSystem({ name: 'parent-child', transports: [nats({ servers: url })] });
 
 interface Report {
@@ -60,7 +75,7 @@ const exits = Array.from({ length: count }, (_, id) => {
     '--report',
     collector.address,
     '--work',
-    values.work,
+    String(work),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   return new Promise<number | null>((r) => child.once('exit', r));

@@ -3,26 +3,39 @@
  * node; the PyPar program's message travels once around; then a token travels M rounds and the
  * ring reports messages per second.
  *
- *   pnpm example:ring [--ranks 4] [--rounds 2000] [--threads 2]
+ *   pnpm example:ring [--ranks 4] [--rounds 2000] [--threads 2]   (--help for the options)
  */
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { type ActorRef, createActorSystem, defineActor } from '@troupe/core';
+import { parseCli } from '../shared/cli.js';
 import type { RankMsg } from './behaviours.js';
 
-const { values } = parseArgs({
+const cli = parseCli({
+  name: 'ring',
+  command: 'pnpm example:ring',
+  summary:
+    'The ring, MPI style: N ranks (actors) on worker threads report their rank, pass the PyPar message\n' +
+    'once around, then a token goes around M rounds and the ring reports messages per second.',
   options: {
-    ranks: { type: 'string', default: '4' },
-    rounds: { type: 'string', default: '2000' },
-    threads: { type: 'string', default: String(Math.min(availableParallelism(), 4)) },
+    ranks: { type: 'string', arg: 'N', default: '4', help: 'ranks (actors) in the ring, at least 2' },
+    rounds: {
+      type: 'string',
+      arg: 'M',
+      default: '2000',
+      help: 'times the token goes around the ring, at least 1',
+    },
+    threads: {
+      type: 'string',
+      arg: 'T',
+      default: String(Math.min(availableParallelism(), 4)),
+      defaultText: `the cores, at most 4; ${Math.min(availableParallelism(), 4)} here`,
+      help: 'worker threads, 1 to 1024; rank r runs on thread r mod T',
+    },
   },
 });
-const size = Number(values.ranks);
-const rounds = Number(values.rounds);
-const threads = Number(values.threads);
-if (!(Number.isInteger(size) && size >= 2)) throw new Error('--ranks must be a whole number ≥ 2');
-if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error('--rounds must be a whole number ≥ 1');
-if (!(Number.isInteger(threads) && threads >= 1)) throw new Error('--threads must be a whole number ≥ 1');
+const size = cli.int('ranks', { min: 2 });
+const rounds = cli.int('rounds', { min: 1 });
+const threads = cli.int('threads', { min: 1, max: 1024 });
 
 const system = await createActorSystem({
   name: 'ring',

@@ -2,10 +2,10 @@
  * Supervision example: a small tree — a supervisor with three workers, one of which crashes on
  * some jobs — printing every supervision decision from the event stream.
  *
- *   pnpm example:supervision [--jobs 30] [--crash-every 7]
+ *   pnpm example:supervision [--jobs 30] [--crash-every 7]   (--help for the options)
  */
-import { parseArgs } from 'node:util';
 import { type ActorRef, createActorSystem, defineActor } from '@troupe/core';
+import { parseCli } from '../shared/cli.js';
 
 type WorkerMsg = { type: 'job'; n: number; replyTo: ActorRef<Done> } | { type: 'status' };
 interface Done {
@@ -56,11 +56,24 @@ const Supervisor = defineActor<SupMsg, { next: number }, { crashEvery: number }>
   },
 });
 
-const { values } = parseArgs({
-  options: { jobs: { type: 'string', default: '30' }, 'crash-every': { type: 'string', default: '7' } },
+const cli = parseCli({
+  name: 'supervision',
+  command: 'pnpm example:supervision',
+  summary:
+    'A supervisor with three workers, one-for-one with backoff: every job divisible by --crash-every\n' +
+    'crashes its worker; prints each supervision decision and restart, then the jobs done and lost.',
+  options: {
+    jobs: { type: 'string', arg: 'N', default: '30', help: 'jobs to send (1, 2, …, N), 1 to 100000' },
+    'crash-every': {
+      type: 'string',
+      arg: 'K',
+      default: '7',
+      help: 'every job divisible by K crashes its worker, K ≥ 1 (more than N: no crash)',
+    },
+  },
 });
-const jobs = Number(values.jobs);
-const crashEvery = Number(values['crash-every']);
+const jobs = cli.int('jobs', { min: 1, max: 100_000 });
+const crashEvery = cli.int('crash-every', { min: 1 });
 
 const system = await createActorSystem({ name: 'supervision-example' });
 system.events.on('supervision', (e) => {
