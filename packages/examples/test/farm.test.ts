@@ -23,6 +23,9 @@ describe('the Fibonacci farm', () => {
     expect(Object.values(r.perWorker).reduce((a, b) => a + b, 0)).toBe(tasks.length);
     expect(r.placement).toEqual({ threads: 2, nodes: 1, workers: 2 });
     expect(r.duplicatesDropped).toBe(0);
+    // The workers' own task times: some work, and never more than 2 workers × the wall time.
+    expect(r.busyMs).toBeGreaterThan(0);
+    expect(r.busyMs).toBeLessThanOrEqual(2 * r.wallMs + 1);
   });
 
   it('computes every result with the workers on the main thread (local placement)', async () => {
@@ -63,6 +66,8 @@ describe('pnpm farm (the CLI)', () => {
     expect(out.results).toEqual([6765, 10946, 17711, 28657]);
     expect(out.runs).toHaveLength(2);
     expect(out.speedup).toBeGreaterThan(0);
+    expect(out.busyShare).toBeGreaterThan(0);
+    expect(out.busyShare).toBeLessThanOrEqual(1.01);
     expect(Object.values(out.perWorker as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(4);
     expect(out.placement).toEqual({ threads: 2, nodes: 1, workers: 2 });
   });

@@ -283,6 +283,7 @@ if (values.scaling) {
   }
   const best = runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
   const speedup = sequential.wallMs / best.wallMs;
+  const busyShare = best.busyMs / (best.placement.workers * best.wallMs);
   if (values.json) {
     console.log(
       JSON.stringify(
@@ -295,6 +296,7 @@ if (values.scaling) {
           runs: runs.map((r) => r.wallMs),
           startupMs: best.startupMs,
           perWorker: best.perWorker,
+          busyShare,
           duplicatesDropped: runs.reduce((a, r) => a + r.duplicatesDropped, 0),
           threadsKilled: runs.reduce((a, r) => a + r.threadsKilled, 0),
           placement: best.placement,
@@ -311,6 +313,7 @@ if (values.scaling) {
       `parallel:   ${fmt(best.wallMs)} on ${best.placement.workers} worker(s) (start-up ${best.startupMs.toFixed(0)} ms, not counted)`,
     );
     say(`speedup:    ${speedup.toFixed(2)}×`);
+    say(`workers busy: ${(busyShare * 100).toFixed(1)}% of the parallel time`);
     say(
       `tasks per worker: ${Object.entries(best.perWorker)
         .map(([w, n]) => `${w}: ${n}`)

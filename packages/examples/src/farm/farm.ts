@@ -55,6 +55,11 @@ export interface FarmRun {
   readonly startupMs: number;
   /** Tasks completed by each worker (worker = node id # thread id). */
   readonly perWorker: Record<string, number>;
+  /**
+   * Time the workers spent computing the results, summed over tasks (each task timed inside its
+   * worker), ms. `busyMs / (workers × wallMs)` is how busy the farm kept its workers.
+   */
+  readonly busyMs: number;
   /** Results that arrived twice and were dropped. */
   readonly duplicatesDropped: number;
   /** Threads killed by chaos. */
@@ -137,6 +142,7 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
     let done = 0;
     const results: (number | undefined)[] = new Array(options.tasks.length).fill(undefined);
     const perWorker: Record<string, number> = {};
+    let busyMs = 0;
     let duplicates = 0;
     let killed = 0;
     const start = performance.now();
@@ -173,6 +179,7 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
         }
         results[i] = r.value;
         perWorker[r.worker] = (perWorker[r.worker] ?? 0) + 1;
+        busyMs += r.ms;
         done += fibCost(n);
         options.onProgress?.(done, total);
         if (chaos && schedule === undefined && killed === 0) killOne();
@@ -184,6 +191,7 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
       wallMs,
       startupMs,
       perWorker,
+      busyMs,
       duplicatesDropped: duplicates,
       threadsKilled: killed,
       placement: { threads: options.threads, nodes: system.nodes().length, workers: placements.length },
