@@ -14,6 +14,8 @@ export interface ScalingRow {
   readonly wallMs: number;
   readonly speedup: number;
   readonly efficiency: number;
+  /** The share of the wall time the workers spent computing (see `FarmRun.busyMs`). */
+  readonly busyShare: number;
 }
 
 /** Write `<base>.svg` and `<base>.png` (creating their directory if missing); returns the two paths. */

@@ -244,8 +244,8 @@ if (values.scaling) {
   const rows: ScalingRow[] = [];
   say(`sequential: ${fmt(sequential.wallMs)}\n`);
   say(multiNode ? `(workers = nodes, each with ${nodeThreads} thread(s))` : '(workers = threads)');
-  say('workers | wall time |  speedup | efficiency');
-  say('--------|-----------|----------|-----------');
+  say('workers | wall time |  speedup | efficiency | busy');
+  say('--------|-----------|----------|------------|------');
   for (let w = 1; w <= max; w++) {
     let best: FarmRun | undefined;
     for (let r = 0; r < repeat; r++) {
@@ -254,10 +254,12 @@ if (values.scaling) {
       if (best === undefined || run.wallMs < best.wallMs) best = run;
     }
     const speedup = sequential.wallMs / best!.wallMs;
-    const row = { workers: w, wallMs: best!.wallMs, speedup, efficiency: speedup / w };
+    const busyShare = best!.busyMs / (best!.placement.workers * best!.wallMs);
+    const row = { workers: w, wallMs: best!.wallMs, speedup, efficiency: speedup / w, busyShare };
     rows.push(row);
+    const pct = (x: number, width: number) => `${(x * 100).toFixed(0)}%`.padStart(width);
     say(
-      `${String(w).padStart(7)} | ${fmt(row.wallMs).padStart(9)} | ${`${speedup.toFixed(2)}×`.padStart(8)} | ${`${(row.efficiency * 100).toFixed(0)}%`.padStart(10)}`,
+      `${String(w).padStart(7)} | ${fmt(row.wallMs).padStart(9)} | ${`${speedup.toFixed(2)}×`.padStart(8)} | ${pct(row.efficiency, 10)} | ${pct(busyShare, 4)}`,
     );
   }
   // Loaded only here: vega is slow to load, and most runs (and --help) do not draw a chart.
