@@ -91,4 +91,22 @@ describe('PoolCore (balancing, on a manual clock)', () => {
     await Promise.resolve();
     expect(core.stats()).toMatchObject({ inFlight: 0, queued: 0 });
   });
+
+  it('keeps no timer for asks that wait for ever, so they never keep the process up', async () => {
+    const clock = new ManualClock();
+    const hung = fakeRoutee('hung');
+    const core = pool(clock, { credit: 1 }, hung);
+    const running = core.ask('a', { timeoutMs: Number.POSITIVE_INFINITY }).catch((e: unknown) => e);
+    const queued = core.ask('b', { timeoutMs: Number.POSITIVE_INFINITY }).catch((e: unknown) => e);
+    expect(core.stats()).toMatchObject({ inFlight: 1, queued: 1 });
+    expect(clock.pending).toBe(0);
+    // A finite ask beside them arms one timer, and leaves none once it has timed out.
+    const finite = core.ask('c', { timeoutMs: 50 }).catch((e: unknown) => e);
+    expect(clock.pending).toBe(1);
+    clock.advance(60);
+    expect(isAskTimeoutError(await finite)).toBe(true);
+    expect(clock.pending).toBe(0);
+    core.close();
+    expect((await running) instanceof Error && (await queued) instanceof Error).toBe(true);
+  });
 });

@@ -158,7 +158,8 @@ class AskList {
     if (this.tail === null) this.head = ask;
     else this.tail.next = ask;
     this.tail = ask;
-    if (this.timer === undefined)
+    // Asks that wait for ever need no timer (nor may one keep the process up for them).
+    if (this.timer === undefined && this.timeoutMs !== Number.POSITIVE_INFINITY)
       this.timer = this.owner.clock.setTimeout(this.fire, timerDelay(this.timeoutMs));
   }
 

@@ -93,7 +93,7 @@ export class Catalog {
     try {
       mod = await importCatalog(url);
     } catch (cause) {
-      if (cause instanceof InvalidOptionsError) throw cause;
+      if (typeof cause === 'object' && cause !== null && ownErrors.has(cause)) throw cause;
       const code = (cause as { code?: string })?.code;
       const notFound =
         code === 'ERR_MODULE_NOT_FOUND' ||
@@ -102,12 +102,18 @@ export class Catalog {
       throw new InvalidOptionsError(
         notFound
           ? `could not find catalog module ${url}: ${(cause as Error).message}; check the path (in code, a URL relative to your module: new URL('./behaviours.js', import.meta.url))`
-          : `catalog module ${url} threw while loading: ${(cause as Error)?.name}: ${(cause as Error)?.message ?? cause}`,
+          : `catalog module ${url} threw while loading: ${(cause as Error)?.name}: ${(cause as Error)?.message ?? cause}${typescriptHint(url, cause)}`,
         { cause },
       );
     }
+    // A TypeScript module in a CommonJS package reaches us through tsx as CommonJS: its exports
+    // are then the properties of `default`.
+    const exported = Object.values(mod);
+    const d = mod.default;
+    if (typeof d === 'object' && d !== null && !Array.isArray(d) && !isBehaviour(d))
+      exported.push(...Object.values(d));
     let found = 0;
-    for (const value of Object.values(mod)) {
+    for (const value of exported) {
       for (const v of Array.isArray(value) ? value : [value]) {
         if (isBehaviour(v)) {
           this.register(v);
@@ -125,35 +131,82 @@ export class Catalog {
   }
 }
 
-/** True once tsx's ESM loader is registered in this thread. */
-let tsxRegistered = false;
+/** tsx could not be loaded (its import failed: `cause`). */
+class TsxMissing extends Error {}
+
+/** Errors made here that `load` passes on as they are (not a catalog module's own errors). */
+const ownErrors = new WeakSet<object>();
+
+/** True if `url` names a TypeScript file (by its path: a query or fragment does not count). */
+function isTypeScript(url: string): boolean {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return false; // not a URL (a package specifier): Node decides
+  }
+  return /\.[cm]?tsx?$/.test(path);
+}
 
 /**
- * Import a catalog module. A TypeScript module that this Node cannot load by itself (no type
- * stripping, not run under tsx or vitest) is loaded through tsx, an optional peer dependency,
- * registered in this thread the first time it is needed.
+ * Settles once this thread can import TypeScript: at once if it can by itself, else after tsx's
+ * loader is registered (once per thread, however many catalogs ask at the same time).
+ */
+let typescriptReady: Promise<void> | undefined;
+
+async function prepareTypeScript(): Promise<void> {
+  try {
+    // A file of its own: a failed import is remembered by Node, so a user's module must never be
+    // the one tried first.
+    await import(new URL('../../src/catalog/tsProbe.ts', import.meta.url).href);
+    return;
+  } catch {
+    // This thread cannot import TypeScript by itself: tsx it is.
+  }
+  let esm: { register: () => unknown };
+  let cjs: { register: () => unknown } | undefined;
+  try {
+    // Resolved at run time: tsx is an optional peer dependency. Both hooks, as the tsx command
+    // has: a .ts file in a package without "type": "module" is CommonJS to tsx.
+    const esmApi = 'tsx/esm/api';
+    const cjsApi = 'tsx/cjs/api';
+    esm = (await import(esmApi)) as typeof esm;
+    cjs = (await import(cjsApi).catch(() => undefined)) as typeof cjs;
+  } catch (cause) {
+    throw new TsxMissing('tsx could not be loaded', { cause });
+  }
+  esm.register();
+  cjs?.register();
+}
+
+/**
+ * Import a catalog module. For a TypeScript one, first make sure this thread can import
+ * TypeScript (see {@link prepareTypeScript}); the module itself is imported once, under its own
+ * URL, so every other import of it gets the same module.
  */
 async function importCatalog(url: string): Promise<Record<string, unknown>> {
-  try {
-    return (await import(url)) as Record<string, unknown>;
-  } catch (cause) {
-    const code = (cause as { code?: string })?.code;
-    if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?tsx?$/.test(url)) throw cause;
-  }
-  if (!tsxRegistered) {
-    let register: () => unknown;
+  if (isTypeScript(url)) {
+    typescriptReady ??= prepareTypeScript();
     try {
-      const tsxApi = 'tsx/esm/api'; // resolved at run time: tsx is an optional peer dependency
-      ({ register } = (await import(tsxApi)) as { register: () => unknown });
-    } catch (cause) {
-      throw new InvalidOptionsError(
+      await typescriptReady;
+    } catch (e) {
+      typescriptReady = undefined; // tsx may be installed by the next attempt
+      const error = new InvalidOptionsError(
         `catalog module ${url} is TypeScript, which Troupe loads through tsx: install tsx (npm i -D tsx), or list the compiled .js module`,
-        { cause },
+        { cause: e instanceof TsxMissing ? e.cause : e },
       );
+      ownErrors.add(error);
+      throw error;
     }
-    register();
-    tsxRegistered = true;
   }
-  // Node remembers the failed import of this URL: load it again under a URL of its own.
-  return (await import(`${url}${url.includes('?') ? '&' : '?'}troupe-tsx`)) as Record<string, unknown>;
+  return (await import(url)) as Record<string, unknown>;
+}
+
+/** What to add to the message of a TypeScript module that failed to load. */
+function typescriptHint(url: string, cause: unknown): string {
+  if (!isTypeScript(url)) return '';
+  const code = (cause as { code?: string })?.code ?? '';
+  if (code.startsWith('ERR_UNSUPPORTED_TYPESCRIPT') || code.includes('TYPE_STRIPPING'))
+    return " (Node's own type stripping cannot load it: install tsx (npm i -D tsx) and run under it, or list the compiled .js module)";
+  return '';
 }

@@ -195,7 +195,9 @@ if (multiNode && natsUrl === undefined) {
 }
 
 async function parallelRun(t: number, nodes = nodeCount): Promise<FarmRun> {
-  const p = progress(multiNode ? `farm (${nodes} nodes)` : `farm (${t} threads)`);
+  const p = progress(
+    `farm (${multiNode ? `${nodes} node${nodes === 1 ? '' : 's'}` : `${t} thread${t === 1 ? '' : 's'}`})`,
+  );
   try {
     return await runFarm({
       tasks,
