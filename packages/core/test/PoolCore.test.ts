@@ -109,4 +109,38 @@ describe('PoolCore (balancing, on a manual clock)', () => {
     core.close();
     expect((await running) instanceof Error && (await queued) instanceof Error).toBe(true);
   });
+
+  it('lets the event loop turn when a routee keeps refusing a task at once as lost', async () => {
+    const clock = new ManualClock();
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    let refusals = 0;
+    const held: ReplyTarget[] = [];
+    // A routee whose runtime refuses every ask at once as lost, until the event loop has turned
+    // (where the loss would be reported and the routee marked down); capped so the test ends.
+    const refusing = {
+      address: 'troupe://sys/main/user/pool/refusing',
+      askInto: (_m: unknown, t: ReplyTarget) => {
+        if (!turned && refusals < 10_000) {
+          refusals++;
+          t.fail(new ThreadLostError('t0', 'gone'));
+        } else held.push(t);
+        return refusals + 1;
+      },
+      cancelAsk: () => undefined,
+      tell: () => undefined,
+      ask: () => Promise.reject(new Error('unused')),
+    };
+    const core = pool(clock, { credit: 1, redispatchOnLost: true }, { ref: refusing });
+    const answer = core.ask('job');
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(turned).toBe(true);
+    expect(refusals).toBeLessThan(10); // not 10,000 microtask bounces before the loop turned
+    expect(held).toHaveLength(1);
+    held[0]!.reply('done');
+    expect(await answer).toBe('done');
+  });
 });

@@ -129,6 +129,9 @@ export interface PoolStats {
  */
 export const ADAPTIVE_CREDIT = { min: 2, max: 256, targetMs: 2, growth: 4, idleResetMs: 20 } as const;
 
+/** Re-dispatches of one lost task that may follow each other in microtasks (see `failed`). */
+const MICROTASK_REDISPATCHES = 3;
+
 /** A ref that can ask without a promise or a timer (local and remote refs can). @internal */
 interface DirectAsk {
   askInto(message: unknown, target: ReplyTarget, transfer?: readonly Transferable[]): number;
@@ -155,6 +158,8 @@ class Task extends Timed implements ReplyTarget {
   sentAt = 0;
   /** Answers its routee had given when it was handed over (a timeout counts as trouble only if none came since). */
   completedAtSend = 0;
+  /** Times it was lost with its routee's runtime and dispatched again. */
+  redispatches = 0;
   constructor(
     private readonly core: PoolCore,
     readonly message: unknown,
@@ -540,7 +545,13 @@ export class PoolCore {
       // Dispatch again, first in line (it has waited longest), once the loss has been fully
       // processed, never from inside that processing; the tasks of one loss keep their order.
       this.lost.push(task);
-      if (this.lost.length === 1) queueMicrotask(this.requeueLost);
+      // A task lost again and again (a routee whose runtime refuses it at once, before the loss is
+      // known to the pool) goes back only after the event loop has turned: never a microtask loop
+      // that starves the timers and events that would end it.
+      if (this.lost.length === 1) {
+        if (++task.redispatches > MICROTASK_REDISPATCHES) setImmediate(this.requeueLost);
+        else queueMicrotask(this.requeueLost);
+      } else task.redispatches++;
       return;
     }
     // A routee's own ask timing out at the pool's deadline is the pool's timeout.
