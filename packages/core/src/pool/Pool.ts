@@ -162,8 +162,9 @@ class Task extends Timed implements ReplyTarget {
   redispatches = 0;
   constructor(
     private readonly core: PoolCore,
-    readonly message: unknown,
-    readonly transfer: readonly Transferable[] | undefined,
+    /** What to send; dropped once it settles in the queue (it will never be sent). */
+    public message: unknown,
+    public transfer: readonly Transferable[] | undefined,
     readonly timeoutMs: number,
   ) {
     super();
@@ -606,9 +607,13 @@ export class PoolCore {
       this.abandon(task);
       this.schedulePump(); // its routee has room again (not from inside the deadline list's sweep)
     }
-    if (task.queued) this.settledInQueue++;
     this.settle(task);
     task.reject(error);
+    if (task.queued) {
+      // It stays in the queue until it comes up or the queue is compacted: hold nothing meanwhile.
+      this.settledInQueue++;
+      task.message = task.transfer = undefined;
+    }
     // Mostly settled tasks in the queue: drop them now rather than when they come up.
     if (this.settledInQueue > 64 && this.settledInQueue * 2 > this.queue.length) this.compact();
   }
