@@ -305,6 +305,14 @@ interface Summary extends CaseResult {
 }
 
 /**
+ * The median of `sorted` (ascending), the lower of the two middle values for an even count: an
+ * actual value, as a score is an actual round. `undefined` when empty.
+ */
+export function lowerMedian(sorted: readonly number[]): number | undefined {
+  return sorted[(sorted.length - 1) >> 1];
+}
+
+/**
  * The median over rounds of `of_r / to_r` and, from 6 rounds up, a distribution-free 95%
  * confidence interval of that median: the order statistics j and n + 1 − j of the n ratios, with
  * j the largest such that P(Binomial(n, ½) < j) ≤ 2.5%.
@@ -315,8 +323,7 @@ export function pairedRatio(
 ): { ratio: number; interval?: Interval } {
   const n = Math.min(of.length, to.length);
   const ratios = Array.from({ length: n }, (_, r) => of[r]! / to[r]!).sort((x, y) => x - y);
-  // Lower median for an even count, as for the scores.
-  const ratio = ratios[(n - 1) >> 1]!;
+  const ratio = lowerMedian(ratios)!;
   let j = 0;
   let below = 0; // P(Binomial(n, ½) < j + 1), built up term by term
   let term = 0.5 ** n; // P(Binomial(n, ½) = j)

@@ -1,5 +1,3 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExample as run } from './run.js';
@@ -96,19 +94,6 @@ describe('pnpm farm: options that need another option', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`farm: ${message}`);
     expect(r.stderr).not.toContain(STACK);
-  });
-
-  it('creates the --out directory for the --scaling chart', () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'farm-out-'));
-    const dir = join(tmp, 'new', 'charts');
-    try {
-      const r = run('farm/cli.js', ['--scaling', '--out', dir, '--tasks', '20,21', '--threads', '1']);
-      expect(r.status, r.stderr).toBe(0);
-      expect(readFileSync(join(dir, 'farm-scaling.svg'), 'utf8')).toContain('<svg');
-      expect(readFileSync(join(dir, 'farm-scaling.png')).subarray(1, 4).toString()).toBe('PNG');
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
   });
 
   it('refuses an --out that cannot be a directory before it starts the sweep', () => {

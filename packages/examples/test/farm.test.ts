@@ -75,7 +75,9 @@ describe('pnpm farm (the CLI)', () => {
   it('sweeps thread counts with --scaling and writes the chart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'farm-'));
     try {
-      const r = run(['--tasks', '22..24', '--threads', '2', '--scaling', '--out', dir]);
+      // A directory that does not exist yet: the farm creates it.
+      const out = join(dir, 'new', 'charts');
+      const r = run(['--tasks', '22..24', '--threads', '2', '--scaling', '--out', out]);
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/workers \| wall time \| +speedup \| efficiency \| busy/);
       // The busy share is at most 100% (a little over only by rounding of clock reads).
@@ -83,8 +85,8 @@ describe('pnpm farm (the CLI)', () => {
       expect(row).not.toBeNull();
       expect(Number(row![1])).toBeGreaterThan(0);
       expect(Number(row![1])).toBeLessThanOrEqual(101);
-      expect(readFileSync(join(dir, 'farm-scaling.svg'), 'utf8')).toContain('<svg');
-      expect(readFileSync(join(dir, 'farm-scaling.png')).subarray(1, 4).toString()).toBe('PNG');
+      expect(readFileSync(join(out, 'farm-scaling.svg'), 'utf8')).toContain('<svg');
+      expect(readFileSync(join(out, 'farm-scaling.png')).subarray(1, 4).toString()).toBe('PNG');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -20,7 +20,7 @@ import {
 } from '@troupe/core';
 import { type CodecName, jsonCodec, msgpackCodec, type WireCodec } from './codec.js';
 import { NatsConnectionError } from './errors.js';
-import { Membership, type MembershipOptions, membershipTiming } from './membership.js';
+import { Membership, type MembershipOptions, type MembershipTiming, membershipTiming } from './membership.js';
 import { nodeSubject, serviceSubject, TOKEN_RE } from './subjects.js';
 
 /**
@@ -59,6 +59,8 @@ class NatsTransport implements Transport {
   private host: TransportHost | undefined;
   private membership: Membership | undefined;
   private readonly codec: WireCodec;
+  /** Membership timing, checked and with its defaults. */
+  private readonly timing: MembershipTiming;
   private maxPayload = 1024 * 1024;
   private readonly services = new Set<Subscription>();
 
@@ -69,6 +71,7 @@ class NatsTransport implements Transport {
     }
     const timing = membershipTiming(options);
     if (typeof timing === 'string') throw new InvalidOptionsError(`nats(): ${timing}`);
+    this.timing = timing;
     this.codec = codec === 'json' ? jsonCodec() : msgpackCodec();
   }
 
@@ -100,7 +103,7 @@ class NatsTransport implements Transport {
     nc.subscribe(nodeSubject(host.systemName, host.nodeId), {
       callback: (_err, msg) => this.onBatch(msg.data),
     });
-    this.membership = new Membership(nc, host, this.options);
+    this.membership = new Membership(nc, host, this.timing);
     this.membership.start();
     void this.watchStatus(nc);
     await nc.flush();

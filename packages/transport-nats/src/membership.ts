@@ -19,10 +19,11 @@ export interface MembershipOptions {
   readonly downAfterMs?: number;
 }
 
+/** Membership timing as used: checked, with the defaults filled in. @internal */
+export type MembershipTiming = Required<MembershipOptions>;
+
 /** The timing `options` ask for, with the defaults; the reason if they are not usable. @internal */
-export function membershipTiming(
-  options: MembershipOptions,
-): { heartbeatMs: number; downAfterMs: number } | string {
+export function membershipTiming(options: MembershipOptions): MembershipTiming | string {
   const heartbeatMs = options.heartbeatMs ?? 500;
   const downAfterMs = options.downAfterMs ?? 2000;
   const ms = (v: number) => typeof v === 'number' && Number.isFinite(v) && v >= 10 && v <= 2_147_483_647;
@@ -86,10 +87,10 @@ export class Membership {
   constructor(
     private readonly nc: NatsConnection,
     private readonly host: TransportHost,
-    options: MembershipOptions,
+    timing: MembershipTiming,
   ) {
-    this.heartbeatMs = options.heartbeatMs ?? 500;
-    this.downAfterMs = options.downAfterMs ?? 2000;
+    this.heartbeatMs = timing.heartbeatMs;
+    this.downAfterMs = timing.downAfterMs;
   }
 
   private get subject(): string {

@@ -18,7 +18,7 @@ import { runFarm } from '@troupe/examples/dist/farm/farm.js';
 import { fib, fibCost } from '@troupe/examples/dist/farm/fib.js';
 import { awaitNodes, nats } from '@troupe/transport-nats';
 import { Piscina } from 'piscina';
-import type { Contender, Fixture } from '../harness.js';
+import { type Contender, type Fixture, lowerMedian } from '../harness.js';
 import { startTroupeNode, type TroupeNode } from '../procs.js';
 
 /** The farm's catalog module (compiled), loaded by the main thread, every thread and every node. */
@@ -90,8 +90,7 @@ export function busyShare(
     if (busyMs === undefined || workers === undefined) return undefined;
     shares.push(busyMs / (workers * (wallMs ?? r.ms)));
   }
-  shares.sort((a, b) => a - b);
-  return shares[(shares.length - 1) >> 1];
+  return lowerMedian(shares.sort((a, b) => a - b));
 }
 
 /** The same result object the `farm.fib` behaviour answers, for the peers that are not Troupe. */
@@ -229,17 +228,11 @@ export function rawPullFarm(tasks: readonly number[], threads: number): Contende
       let busyMs = 0;
       return {
         async run() {
-          let next = 0;
-          await Promise.all(
-            workers.map(async (w) => {
-              while (next < tasks.length) {
-                const i = next++;
-                const answer = await once(w, [tasks[i]!]);
-                got[i] = answer.values[0]!;
-                busyMs += answer.ms;
-              }
-            }),
-          );
+          await pull(workers, tasks.length, async (w, i) => {
+            const answer = await once(w, [tasks[i]!]);
+            got[i] = answer.values[0]!;
+            busyMs += answer.ms;
+          });
           check('raw pull', tasks, want, got);
         },
         measure: () => ({ busyMs, workers: threads }),
@@ -249,6 +242,19 @@ export function rawPullFarm(tasks: readonly number[], threads: number): Contende
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
+}
+
+/**
+ * Pull scheduling written out: each worker runs task after task (`0 … count − 1`, in order), the
+ * next one as soon as it is done with the last, until none is left.
+ */
+async function pull<W>(workers: readonly W[], count: number, run: (worker: W, i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    workers.map(async (w) => {
+      while (next < count) await run(w, next++);
+    }),
+  );
 }
 
 /** What the raw worker answers: the values of its tasks, in order, and its computing time. */
@@ -352,15 +358,9 @@ export function nodesFarm(
     setup: () =>
       resultsRound(`${nodes} node(s)`, tasks, want, nodes, async () => {
         const got: FibResult[] = new Array(tasks.length);
-        let next = 0;
-        await Promise.all(
-          workers.map(async (w) => {
-            while (next < tasks.length) {
-              const i = next++;
-              got[i] = await w.ask({ n: tasks[i]! }, ASK);
-            }
-          }),
-        );
+        await pull(workers, tasks.length, async (w, i) => {
+          got[i] = await w.ask({ n: tasks[i]! }, ASK);
+        });
         return got;
       }),
     async close() {

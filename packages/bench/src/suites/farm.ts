@@ -29,8 +29,8 @@ const THREADS = 2;
  * Timed rounds of the full-size farm (the suite default is 5). A round is a fraction of a second
  * of pure CPU, and on this VM the same fib(38) takes anywhere from 310 to 600 ms from one moment
  * to the next: single rounds' speedups range from 0.9× to 3.2×. The benchmarks are paired (each
- * ratio is the median of per-round ratios, shown with its 95% interval), and 31 rounds bring that
- * interval to about ±0.1×.
+ * ratio is the median of per-round ratios, shown with its 95% interval); with 31 rounds that
+ * interval is still about ±0.15× here.
  */
 const FULL_ROUNDS = 31;
 

@@ -89,11 +89,22 @@ export class Catalog {
    */
   async load(specifier: string | URL): Promise<void> {
     const url = specifier instanceof URL ? specifier.href : specifier;
+    if (isTypeScript(url)) {
+      try {
+        await (typescriptReady ??= prepareTypeScript());
+      } catch (cause) {
+        typescriptReady = undefined; // tsx may be installed by the next attempt
+        throw new InvalidOptionsError(
+          `catalog module ${url} is TypeScript, which Troupe loads through tsx: install tsx (npm i -D tsx), or list the compiled .js module`,
+          { cause },
+        );
+      }
+    }
     let mod: Record<string, unknown>;
     try {
-      mod = await importCatalog(url);
+      // Imported once, under its own URL, so every other import of it gets the same module.
+      mod = (await import(url)) as Record<string, unknown>;
     } catch (cause) {
-      if (typeof cause === 'object' && cause !== null && ownErrors.has(cause)) throw cause;
       const code = (cause as { code?: string })?.code;
       const notFound =
         code === 'ERR_MODULE_NOT_FOUND' ||
@@ -131,12 +142,6 @@ export class Catalog {
   }
 }
 
-/** tsx could not be loaded (its import failed: `cause`). */
-class TsxMissing extends Error {}
-
-/** Errors made here that `load` passes on as they are (not a catalog module's own errors). */
-const ownErrors = new WeakSet<object>();
-
 /** True if `url` names a TypeScript file (by its path: a query or fragment does not count). */
 function isTypeScript(url: string): boolean {
   let path: string;
@@ -163,43 +168,14 @@ async function prepareTypeScript(): Promise<void> {
   } catch {
     // This thread cannot import TypeScript by itself: tsx it is.
   }
-  let esm: { register: () => unknown };
-  let cjs: { register: () => unknown } | undefined;
-  try {
-    // Resolved at run time: tsx is an optional peer dependency. Both hooks, as the tsx command
-    // has: a .ts file in a package without "type": "module" is CommonJS to tsx.
-    const esmApi = 'tsx/esm/api';
-    const cjsApi = 'tsx/cjs/api';
-    esm = (await import(esmApi)) as typeof esm;
-    cjs = (await import(cjsApi).catch(() => undefined)) as typeof cjs;
-  } catch (cause) {
-    throw new TsxMissing('tsx could not be loaded', { cause });
-  }
+  // Resolved at run time: tsx is an optional peer dependency. Both hooks, as the tsx command
+  // has: a .ts file in a package without "type": "module" is CommonJS to tsx.
+  const esmApi = 'tsx/esm/api';
+  const cjsApi = 'tsx/cjs/api';
+  const esm = (await import(esmApi)) as { register: () => unknown };
+  const cjs = (await import(cjsApi).catch(() => undefined)) as { register: () => unknown } | undefined;
   esm.register();
   cjs?.register();
-}
-
-/**
- * Import a catalog module. For a TypeScript one, first make sure this thread can import
- * TypeScript (see {@link prepareTypeScript}); the module itself is imported once, under its own
- * URL, so every other import of it gets the same module.
- */
-async function importCatalog(url: string): Promise<Record<string, unknown>> {
-  if (isTypeScript(url)) {
-    typescriptReady ??= prepareTypeScript();
-    try {
-      await typescriptReady;
-    } catch (e) {
-      typescriptReady = undefined; // tsx may be installed by the next attempt
-      const error = new InvalidOptionsError(
-        `catalog module ${url} is TypeScript, which Troupe loads through tsx: install tsx (npm i -D tsx), or list the compiled .js module`,
-        { cause: e instanceof TsxMissing ? e.cause : e },
-      );
-      ownErrors.add(error);
-      throw error;
-    }
-  }
-  return (await import(url)) as Record<string, unknown>;
 }
 
 /** What to add to the message of a TypeScript module that failed to load. */

@@ -569,12 +569,8 @@ export class PoolCore {
     this.lost = [];
     for (let i = lost.length - 1; i >= 0; i--) {
       const task = lost[i]!;
-      if (task.done) continue;
-      if (this.stopped) {
-        if (this.settle(task)) task.reject(new ActorStoppedError(this.address(), 'the pool stopped'));
-        continue;
-      }
-      this.enqueue(task, true);
+      // Settled meanwhile: timed out, or failed by close() with every task the pool holds.
+      if (!task.done) this.enqueue(task, true);
     }
     this.pump();
   };

@@ -10,7 +10,7 @@ import cliProgress from 'cli-progress';
 import { parseCli } from '../shared/cli.js';
 import { type LocalNats, startLocalNats } from '../shared/nodes.js';
 import type { ScalingRow } from './chart.js';
-import { type FarmRun, runFarm, runSequential } from './farm.js';
+import { busyShare, type FarmRun, runFarm, runSequential } from './farm.js';
 import { PYTHON_DEMO_TASKS } from './fib.js';
 
 /** Parse "38,37,36" or "30..36" (also descending: "36..30"). */
@@ -100,6 +100,7 @@ const cli = parseCli({
   notes: "With --nodes or --join, --threads is this coordinator's own worker threads (default 0).",
 });
 const { values } = cli;
+// A declared function, so that TypeScript narrows after a call (a destructured one does not).
 function fail(message: string): never {
   return cli.fail(message);
 }
@@ -256,12 +257,17 @@ if (values.scaling) {
       if (best === undefined || run.wallMs < best.wallMs) best = run;
     }
     const speedup = sequential.wallMs / best!.wallMs;
-    const busyShare = best!.busyMs / (best!.placement.workers * best!.wallMs);
-    const row = { workers: w, wallMs: best!.wallMs, speedup, efficiency: speedup / w, busyShare };
+    const row = {
+      workers: w,
+      wallMs: best!.wallMs,
+      speedup,
+      efficiency: speedup / w,
+      busyShare: busyShare(best!),
+    };
     rows.push(row);
     const pct = (x: number, width: number) => `${(x * 100).toFixed(0)}%`.padStart(width);
     say(
-      `${String(w).padStart(7)} | ${fmt(row.wallMs).padStart(9)} | ${`${speedup.toFixed(2)}×`.padStart(8)} | ${pct(row.efficiency, 10)} | ${pct(busyShare, 4)}`,
+      `${String(w).padStart(7)} | ${fmt(row.wallMs).padStart(9)} | ${`${speedup.toFixed(2)}×`.padStart(8)} | ${pct(row.efficiency, 10)} | ${pct(row.busyShare, 4)}`,
     );
   }
   // Loaded only here: vega is slow to load, and most runs (and --help) do not draw a chart.
@@ -287,7 +293,7 @@ if (values.scaling) {
   }
   const best = runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
   const speedup = sequential.wallMs / best.wallMs;
-  const busyShare = best.busyMs / (best.placement.workers * best.wallMs);
+  const busy = busyShare(best);
   if (values.json) {
     console.log(
       JSON.stringify(
@@ -300,7 +306,7 @@ if (values.scaling) {
           runs: runs.map((r) => r.wallMs),
           startupMs: best.startupMs,
           perWorker: best.perWorker,
-          busyShare,
+          busyShare: busy,
           duplicatesDropped: runs.reduce((a, r) => a + r.duplicatesDropped, 0),
           threadsKilled: runs.reduce((a, r) => a + r.threadsKilled, 0),
           placement: best.placement,
@@ -317,7 +323,7 @@ if (values.scaling) {
       `parallel:   ${fmt(best.wallMs)} on ${best.placement.workers} worker(s) (start-up ${best.startupMs.toFixed(0)} ms, not counted)`,
     );
     say(`speedup:    ${speedup.toFixed(2)}×`);
-    say(`workers busy: ${(busyShare * 100).toFixed(1)}% of the parallel time`);
+    say(`workers busy: ${(busy * 100).toFixed(1)}% of the parallel time`);
     say(
       `tasks per worker: ${Object.entries(best.perWorker)
         .map(([w, n]) => `${w}: ${n}`)

@@ -67,6 +67,11 @@ export interface FarmRun {
   readonly placement: { readonly threads: number; readonly nodes: number; readonly workers: number };
 }
 
+/** How busy a run kept its workers: their computing time over workers × wall time (1 = never idle). */
+export function busyShare(run: FarmRun): number {
+  return run.busyMs / (run.placement.workers * run.wallMs);
+}
+
 /** Compute every task on this thread, one after another. */
 export function runSequential(tasks: readonly number[]): { results: number[]; wallMs: number } {
   const start = performance.now();
