@@ -106,7 +106,7 @@ function wrap(text: string, width: number): string[] {
 }
 
 /** The usage text `--help` prints. */
-export function usage(spec: Omit<CliSpec<Record<string, CliOption>>, 'args' | 'name'>): string {
+function usage(spec: Omit<CliSpec<Record<string, CliOption>>, 'args' | 'name'>): string {
   const rows: [string, string][] = Object.entries(spec.options).map(([name, o]) => {
     const flag = `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ` ${o.arg}` : ''}`;
     const dflt = o.type === 'string' ? (o.defaultText ?? o.default) : undefined;
@@ -147,7 +147,7 @@ function parseError(e: Error & { code?: string }): string {
  * The message of an error thrown at run time: its name (unless a plain Error) and message, and its
  * cause when the message does not already say it.
  */
-export function describeError(e: unknown): string {
+function describeError(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const text = `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}`;
   const cause = e.cause instanceof Error ? e.cause.message : e.cause;
