@@ -64,3 +64,5 @@ export {
   type Transport,
   type TransportHost,
 } from './transport/Transport.js';
+// Also here, not only in '@troupe/core/xstate': a store needs no xstate (nor its types) installed.
+export type { SnapshotStore } from './xstate/SnapshotStore.js';

@@ -7,7 +7,7 @@ import type { KV } from '@nats-io/kv';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import type { SnapshotStore } from '@troupe/core/xstate';
+import type { SnapshotStore } from '@troupe/core';
 import type { NatsTransportOptions } from './NatsTransport.js';
 
 /** Options of {@link natsKvSnapshotStore}. */

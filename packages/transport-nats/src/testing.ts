@@ -23,15 +23,32 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const USUAL_PLACES = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
 
 /**
- * Where `nats-server` is: `$TROUPE_NATS_SERVER` if set (taken as it is, even if nothing is there:
- * pointing it at a missing file is a way to check that callers skip cleanly without a server),
- * else the first of `/usr/sbin`, `/usr/bin`, `/usr/local/bin` and the directories of `PATH` that
+ * The project-local copies of `nats-server` that `scripts/nats-server.mjs` (run by `pnpm install`
+ * in the Troupe repository) fetches where the system has none: `.cache/nats-server/nats-server` in
+ * the current directory or any directory above it, and above this module's own file.
+ */
+function cachedNatsServers(cwd: string): string[] {
+  const places: string[] = [];
+  for (const start of [cwd, dirname(fileURLToPath(import.meta.url))]) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      places.push(join(dir, '.cache', 'nats-server', 'nats-server'));
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return places;
+}
+
+/**
+ * Where `nats-server` is: `$TROUPE_NATS_SERVER` if set (taken as it is, even if nothing is there),
+ * else the first of `/usr/sbin`, `/usr/bin`, `/usr/local/bin`, the directories of `PATH` and a
+ * project-local cache (`.cache/nats-server/nats-server` in the current directory or above, where
+ * the Troupe repository's `pnpm install` puts Debian's binary when the system has none) that
  * holds it, else the bare name `nats-server` (which will then fail to run).
  *
  * @example
@@ -40,14 +57,14 @@ const USUAL_PLACES = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/loc
  * findNatsServer({ TROUPE_NATS_SERVER: '/opt/nats/nats-server' }); // '/opt/nats/nats-server'
  * ```
  */
-export function findNatsServer(env: NodeJS.ProcessEnv = process.env): string {
+export function findNatsServer(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
   const given = env.TROUPE_NATS_SERVER;
   if (given !== undefined && given !== '') return given;
   const onPath = (env.PATH ?? '')
     .split(delimiter)
     .filter((dir) => dir !== '')
     .map((dir) => join(dir, 'nats-server'));
-  return [...USUAL_PLACES, ...onPath].find((p) => existsSync(p)) ?? 'nats-server';
+  return [...USUAL_PLACES, ...onPath, ...cachedNatsServers(cwd)].find((p) => existsSync(p)) ?? 'nats-server';
 }
 
 /**

@@ -10,7 +10,6 @@ import { awaitNodes, nats, natsKvSnapshotStore } from '../src/index.js';
 import {
   freePort,
   type NatsServer,
-  natsServerAvailable,
   startNatsServer,
   startNode,
   type TroupeNodeProcess,
@@ -20,14 +19,12 @@ const machineCatalog = new URL('./fixtures/machineCatalog.mjs', import.meta.url)
 const BUCKET = 'test-snapshots'; // the bucket machineCatalog.mjs uses
 const timing = ['--heartbeat-ms', '200', '--down-after-ms', '1000'];
 
-const available = natsServerAvailable();
 /** A standalone JetStream server for the snapshots, shared by the tests (TROUPE_TEST_KV of the catalog). */
 let kv: NatsServer;
 const systems: ActorSystem[] = [];
 const nodes: TroupeNodeProcess[] = [];
 const servers: NatsServer[] = [];
 beforeAll(async () => {
-  if (!available) return;
   kv = await startNatsServer({ args: ['-js'], storeDir: true });
   // The coordinator loads the catalog too (to spawn by name); it never hosts a machine.
   process.env.TROUPE_TEST_KV = kv.url;
@@ -57,7 +54,7 @@ async function coordinator(name: string, servers: string): Promise<ActorSystem> 
   return a;
 }
 
-describe.runIf(available)('xstate machines over NATS with NATS KV snapshots', () => {
+describe('xstate machines over NATS with NATS KV snapshots', () => {
   it('restores a ref kept in the context on the node that takes over after a SIGKILL', async () => {
     const b = await machineNode(kv.url, 'kvref');
     const c = await machineNode(kv.url, 'kvref');

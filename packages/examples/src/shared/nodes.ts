@@ -19,7 +19,7 @@ export interface LocalNats {
 export async function startLocalNats(): Promise<LocalNats> {
   if (!natsServerAvailable()) {
     throw new Error(
-      'no --nats URL given and nats-server is not installed; install it (apt-get install nats-server) or pass --nats nats://host:4222',
+      'no --nats URL given and nats-server is not installed: in the Troupe repository run `node scripts/nats-server.mjs` (fetches it without root on Debian/Ubuntu), or install it (apt-get install nats-server, brew install nats-server), set TROUPE_NATS_SERVER, or pass --nats nats://host:4222',
     );
   }
   const server = await startNatsServer();
