@@ -167,7 +167,21 @@ export class ReplyOutsideAskError extends TroupeError {
 export const isReplyOutsideAskError = guard<ReplyOutsideAskError>('ReplyOutsideAskError');
 
 /**
- * No behaviour of that name is registered in this runtime's catalog.
+ * Whose catalog lacked a behaviour, which decides where the fix goes: `'local'`, this process
+ * (its `createActorSystem({ catalog })`, or the `--catalog` of a `troupe node` process);
+ * `'thread'`, a worker thread (the catalog modules its process lists); `'node'`, another node of
+ * the cluster (that node's `--catalog`, or its own program's catalog).
+ *
+ * @example
+ * ```ts
+ * throw new UnknownBehaviourError('fib', 'node n2', ['echo'], 'node');
+ * ```
+ */
+export type CatalogOwner = 'local' | 'thread' | 'node';
+
+/**
+ * No behaviour of that name is registered in the catalog of the runtime that was to run it. The
+ * message names that runtime, what its catalog holds, and where to add the behaviour for it.
  *
  * @example
  * ```ts
@@ -180,13 +194,37 @@ export class UnknownBehaviourError extends TroupeError {
   constructor(
     /** The name that was asked for. */
     readonly behaviour: string,
+    /** The runtime whose catalog lacks it, e.g. `node n2` or `worker thread n1.t0`. */
     where: string,
     known: readonly string[],
+    /** Whose catalog it is: says where the fix goes. */
+    readonly owner: CatalogOwner = 'local',
   ) {
     super(
-      `no behaviour named '${behaviour}' in the catalog of ${where} (known: ${known.length ? known.join(', ') : 'none'}); ` +
-        'register it with defineActor({ name }) in a catalog module and list that module in createActorSystem({ catalog })',
+      `no behaviour named '${behaviour}' in the catalog of ${where} (known: ${known.length ? known.join(', ') : 'none'}); ${catalogFix(behaviour, owner)}`,
     );
+  }
+}
+
+function catalogFix(behaviour: string, owner: CatalogOwner): string {
+  const define = `defineActor({ name: '${behaviour}' })`;
+  switch (owner) {
+    case 'thread':
+      return (
+        `worker threads load only the catalog modules of their process (those listed in createActorSystem({ catalog }), or given to troupe node --catalog): ` +
+        `export ${define} from one of those modules (a behaviour listed as an object cannot run on a thread)`
+      );
+    case 'node':
+      return (
+        'that node runs only what its own catalog holds: add a module that exports it to the --catalog of that node ' +
+        `(troupe node --catalog ./behaviours.js), or to createActorSystem({ catalog }) of the program that runs the node, and restart it; ` +
+        'or place the actor on a node that offers it (system.nodes() lists each catalog)'
+      );
+    default:
+      return (
+        `register ${define} in this process: list it, or a catalog module that exports it, in createActorSystem({ catalog }) ` +
+        '(in a process started with troupe node: a module given with --catalog), or spawn the behaviour object itself'
+      );
   }
 }
 /** True if `e` is an {@link UnknownBehaviourError}. @example `isUnknownBehaviourError(e)` */

@@ -57,6 +57,7 @@ export {
   type TroupeEventKind,
 } from './system/events.js';
 export type { ThreadOptions, ThreadsInfo } from './threads/options.js';
+export { jsonReplyProblem } from './transport/jsonReply.js';
 export {
   type ExposeHandler,
   type NodeInfo,

@@ -13,8 +13,10 @@ import { connect } from '@nats-io/transport-node';
 import {
   type ExposeHandler,
   InvalidOptionsError,
+  jsonReplyProblem,
   PayloadTooLargeError,
   processNodeOf,
+  serializeError,
   type Transport,
   type TransportHost,
 } from '@troupe/core';
@@ -69,6 +71,8 @@ class NatsTransport implements Transport {
     if (codec !== 'msgpack' && codec !== 'json') {
       throw new InvalidOptionsError(`nats({ codec }) must be 'msgpack' or 'json', got ${String(codec)}`);
     }
+    const servers = serversProblem(options.servers);
+    if (servers !== undefined) throw new InvalidOptionsError(`nats({ servers }) ${servers}`);
     const timing = membershipTiming(options);
     if (typeof timing === 'string') throw new InvalidOptionsError(`nats(): ${timing}`);
     this.timing = timing;
@@ -136,7 +140,11 @@ class NatsTransport implements Transport {
     nc.publish(nodeSubject(this.host!.systemName, processNodeOf(to)), bytes);
   }
 
-  async expose(name: string, handler: ExposeHandler): Promise<() => Promise<void>> {
+  async expose(
+    name: string,
+    handler: ExposeHandler,
+    { stacks = false }: { readonly stacks?: boolean } = {},
+  ): Promise<() => Promise<void>> {
     const nc = this.nc;
     const host = this.host;
     if (nc === undefined || host === undefined)
@@ -162,30 +170,40 @@ class NatsTransport implements Transport {
             return;
           }
         }
-        const respond = (payload: unknown) => {
+        // A reply that cannot be sent as it is (JSON would change it, or it is too large) must
+        // neither reach the client changed nor take the node down: the client gets a ReplyError.
+        const unsendable = (why: string, detail = why) => {
+          host.dropped('unsendable-reply', `a reply on ${subject} could not be sent: ${detail}`);
           try {
-            msg.respond(enc.encode(JSON.stringify(payload)));
-          } catch (e) {
-            // A reply that cannot be sent (too large, not JSON-able) must not take the node down.
-            host.dropped(
-              'unsendable-reply',
-              `a reply on ${subject} could not be sent: ${(e as Error).message}`,
+            msg.respond(
+              enc.encode(JSON.stringify({ ok: false, error: { name: 'ReplyError', message: why } })),
             );
-            try {
-              msg.respond(
-                enc.encode(
-                  JSON.stringify({
-                    ok: false,
-                    error: { name: 'ReplyError', message: 'the reply could not be sent' },
-                  }),
-                ),
+          } catch {}
+        };
+        const respond = (payload: { ok: boolean; value?: unknown; error?: unknown }) => {
+          try {
+            const problem = payload.ok ? jsonReplyProblem(payload.value) : undefined;
+            if (problem !== undefined) return unsendable(problem);
+            const bytes = enc.encode(JSON.stringify(payload));
+            if (bytes.length > this.maxPayload) {
+              return unsendable(
+                `the reply is ${bytes.length} bytes as JSON, over the limit of ${this.maxPayload} bytes ` +
+                  "(the NATS server's max_payload); reply with less data (split it, or pass a reference to where it is stored)",
               );
-            } catch {}
+            }
+            msg.respond(bytes);
+          } catch (e) {
+            unsendable('the reply could not be sent', (e as Error).message);
           }
         };
         handler(body).then(
           (value) => respond({ ok: true, value }),
-          (e: Error) => respond({ ok: false, error: { name: e?.name, message: e?.message } }),
+          // The reply leaves the system: a stack shows this host's paths and code, so only on request.
+          (e: Error) =>
+            respond({
+              ok: false,
+              error: stacks ? serializeError(e) : { name: e?.name, message: e?.message },
+            }),
         );
       },
     });
@@ -212,6 +230,26 @@ class NatsTransport implements Transport {
     clearTimeout(timer);
     if (!ok && !nc.isClosed()) await nc.close();
   }
+}
+
+/**
+ * What is wrong with `servers`, if anything: an empty list (or address) would otherwise fail
+ * only when connecting, as `could not connect to NATS at : …`. Leaving it out is fine.
+ */
+function serversProblem(servers: unknown): string | undefined {
+  const give =
+    "give the NATS server's address, e.g. 'nats://127.0.0.1:4222', or a list of them, or leave servers out for 127.0.0.1:4222";
+  if (servers === undefined) return undefined;
+  const list = Array.isArray(servers) ? servers : [servers];
+  if (list.length === 0 || (list.length === 1 && typeof list[0] === 'string' && list[0].trim() === ''))
+    return `is empty: ${give}`;
+  for (const [i, s] of list.entries()) {
+    const at = Array.isArray(servers) ? `servers[${i}]` : 'servers';
+    if (typeof s !== 'string')
+      return `must be a string or a list of strings, but ${at} is ${typeof s}: ${give}`;
+    if (s.trim() === '') return `has an empty address: ${at} is empty; ${give}`;
+  }
+  return undefined;
 }
 
 function describeConnectError(

@@ -1,19 +1,19 @@
 #!/usr/bin/env node
 /**
  * `troupe node`: start a node that joins a Troupe system over NATS and hosts the actors of a
- * catalog module, on its main thread and on worker threads. Ctrl-C (SIGINT) or SIGTERM leaves
- * gracefully: peers see `leave`, not `down`.
+ * catalog module, on its main thread and on worker threads. It can also serve: start actors at
+ * boot (`--spawn`), supervised by its root guardian, and let any NATS client call them
+ * (`--expose`). Ctrl-C (SIGINT) or SIGTERM leaves gracefully: peers see `leave`, not `down`.
  *
  *   troupe node --nats nats://host:4222 --system NAME --catalog ./behaviours.js [--threads N]
+ *     [--spawn NAME=BEHAVIOUR[:JSON] ...] [--expose NAME ...]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { createActorSystem } from '@troupe/core';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { membershipTiming } from './membership.js';
-import { nats } from './NatsTransport.js';
-import { TOKEN_RE } from './subjects.js';
+import { serviceSubject, TOKEN_RE } from './subjects.js';
 
 const USAGE = `Usage: troupe node --nats URL[,URL...] --system NAME --catalog FILE [--catalog FILE ...] [options]
 
@@ -34,6 +34,12 @@ const USAGE = `Usage: troupe node --nats URL[,URL...] --system NAME --catalog FI
   --heartbeat-ms MS    how often this node heartbeats, 10 or more (default 500)
   --down-after-ms MS   declare a silent node down after this long, more than the
                        heartbeat (default 2000)
+  --spawn NAME=BEHAVIOUR[:JSON]
+                       start an actor of a catalog behaviour at boot, named NAME, with the
+                       JSON as its init argument; restarted when it crashes; repeatable
+  --expose NAME        let any NATS client call the --spawn actor NAME: JSON request/reply
+                       on troupe.<system>.svc.NAME; repeatable
+  --reply-stacks       error replies to exposed actors carry the stack (development only)
   -h, --help           this text`;
 
 function fail(message: string): never {
@@ -53,31 +59,71 @@ if (argv[0] !== 'node')
       : `unknown command '${argv[0]}' (the command is 'node')`,
   );
 
+const OPTIONS = {
+  nats: { type: 'string' },
+  system: { type: 'string' },
+  catalog: { type: 'string', multiple: true },
+  threads: { type: 'string', default: '0' },
+  'node-id': { type: 'string' },
+  user: { type: 'string' },
+  pass: { type: 'string' },
+  token: { type: 'string' },
+  creds: { type: 'string' },
+  nkey: { type: 'string' },
+  codec: { type: 'string', default: 'msgpack' },
+  'tls-ca': { type: 'string' },
+  'heartbeat-ms': { type: 'string' },
+  'nats-options': { type: 'string' },
+  'down-after-ms': { type: 'string' },
+  spawn: { type: 'string', multiple: true },
+  expose: { type: 'string', multiple: true },
+  'reply-stacks': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+/**
+ * parseArgs takes the `-1` of `--threads -1` for an option and refuses it as ambiguous; a value
+ * that looks like a negative number goes to its option instead, so the option's own check names it.
+ */
+function negativeValuesJoined(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (arg === '--') return [...out, ...args.slice(i)];
+    const key = arg.slice(2);
+    const takesValue =
+      arg.startsWith('--') &&
+      Object.hasOwn(OPTIONS, key) &&
+      OPTIONS[key as keyof typeof OPTIONS].type === 'string';
+    if (takesValue && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+/** One line for a parseArgs error (its own text can run over several lines). */
+function describeParseError(e: unknown): string {
+  const message = (e as Error)?.message ?? String(e);
+  const ambiguous = /^Option '(-[^' ]+)' argument is ambiguous/.exec(message);
+  if (ambiguous !== null) {
+    const option = ambiguous[1]!;
+    return `${option} needs a value, but the next argument starts with '-'; for a value that starts with '-', write ${option}=VALUE`;
+  }
+  const missing = /^Option '(-[^' ]+)(?: <value>)?' argument missing/.exec(message);
+  if (missing !== null) return `${missing[1]} needs a value`;
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (unknown !== null) return `unknown option '${unknown[1]}' (the options are listed below)`;
+  return message.split('\n')[0]!;
+}
+
 const { values } = (() => {
   try {
-    return parseArgs({
-      args: argv.slice(1),
-      options: {
-        nats: { type: 'string' },
-        system: { type: 'string' },
-        catalog: { type: 'string', multiple: true },
-        threads: { type: 'string', default: '0' },
-        'node-id': { type: 'string' },
-        user: { type: 'string' },
-        pass: { type: 'string' },
-        token: { type: 'string' },
-        creds: { type: 'string' },
-        nkey: { type: 'string' },
-        codec: { type: 'string', default: 'msgpack' },
-        'tls-ca': { type: 'string' },
-        'heartbeat-ms': { type: 'string' },
-        'nats-options': { type: 'string' },
-        'down-after-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    return parseArgs({ args: negativeValuesJoined(argv.slice(1)), options: OPTIONS });
   } catch (e) {
-    return fail((e as Error).message);
+    return fail(describeParseError(e));
   }
 })();
 if (values.help) {
@@ -121,6 +167,55 @@ if (!Number.isInteger(threads) || threads < 0)
 if (values.codec !== 'msgpack' && values.codec !== 'json')
   fail(`--codec must be msgpack or json, got ${values.codec}`);
 
+/** An actor to start at boot (`--spawn NAME=BEHAVIOUR[:JSON]`). */
+interface SpawnSpec {
+  /** The whole option value, for messages. */
+  readonly spec: string;
+  readonly name: string;
+  readonly behaviour: string;
+  /** The init argument: the parsed JSON, or undefined when none was given. */
+  readonly args: unknown;
+}
+
+/** `NAME=BEHAVIOUR[:JSON]`, split at the first '=' and the first ':' after it. */
+function parseSpawn(spec: string): SpawnSpec {
+  const eq = spec.indexOf('=');
+  if (eq < 0) fail(`--spawn must be NAME=BEHAVIOUR or NAME=BEHAVIOUR:JSON, got '${spec}'`);
+  const name = spec.slice(0, eq);
+  // The name is a token of a NATS subject once exposed; one rule for every spawned actor.
+  if (!TOKEN_RE.test(name))
+    fail(
+      `--spawn ${spec}: the actor name must be letters, digits, '_' and '-' only (it becomes part of a NATS subject with --expose), got '${name}'`,
+    );
+  const rest = spec.slice(eq + 1);
+  const colon = rest.indexOf(':');
+  const behaviour = colon < 0 ? rest : rest.slice(0, colon);
+  if (behaviour === '') fail(`--spawn ${spec}: the behaviour is missing after '='`);
+  if (colon < 0) return { spec, name, behaviour, args: undefined };
+  try {
+    return { spec, name, behaviour, args: JSON.parse(rest.slice(colon + 1)) };
+  } catch (e) {
+    return fail(`--spawn ${spec}: the init argument after ':' must be JSON (${(e as Error).message})`);
+  }
+}
+const spawns = (values.spawn ?? []).map(parseSpawn);
+for (const [i, s] of spawns.entries()) {
+  if (spawns.findIndex((t) => t.name === s.name) !== i)
+    fail(`--spawn: the actor name '${s.name}' is given twice; give each actor its own name`);
+}
+const exposed = values.expose ?? [];
+for (const [i, name] of exposed.entries()) {
+  if (!spawns.some((s) => s.name === name))
+    fail(
+      spawns.length === 0
+        ? `--expose ${name}: no actor of that name is started; start it with --spawn ${name}=BEHAVIOUR`
+        : `--expose ${name}: no actor of that name is started with --spawn (started: ${spawns.map((s) => s.name).join(', ')})`,
+    );
+  if (exposed.indexOf(name) !== i) fail(`--expose ${name} is given twice`);
+}
+if (values['reply-stacks'] && exposed.length === 0)
+  fail('--reply-stacks applies to the replies of exposed actors: give --expose NAME too');
+
 let natsOptions: Record<string, unknown> = {};
 if (values['nats-options'] !== undefined) {
   try {
@@ -159,11 +254,31 @@ const tls =
     ? undefined
     : { ...(natsOptions.tls as Record<string, unknown> | undefined), caFile: values['tls-ca'] };
 
+// Load the catalog before connecting, so that a --spawn of a behaviour it lacks is a bad option
+// (exit code 2) and not a node that joins and leaves at once. The system imports the same modules.
+// Core and the NATS client are imported only now: a bad option is refused without loading them.
+const { Catalog, createActorSystem } = await import('@troupe/core');
+const { nats } = await import('./NatsTransport.js');
+const catalogUrls = values.catalog.map((f) => pathToFileURL(resolve(f)));
+const catalog = new Catalog('troupe node');
+try {
+  for (const url of catalogUrls) await catalog.load(url);
+} catch (e) {
+  console.error(`troupe node: ${(e as Error).message}`);
+  process.exit(1);
+}
+for (const s of spawns) {
+  if (!catalog.has(s.behaviour))
+    fail(
+      `--spawn ${s.spec}: no behaviour '${s.behaviour}' in the catalog; it has: ${catalog.names().join(', ')}`,
+    );
+}
+
 try {
   const system = await createActorSystem({
     name: values.system,
     ...(values['node-id'] === undefined ? {} : { nodeId: values['node-id'] }),
-    catalog: values.catalog.map((f) => pathToFileURL(resolve(f))),
+    catalog: catalogUrls,
     ...(threads > 0 ? { threads: { size: threads } } : {}),
     transports: [
       nats({
@@ -180,6 +295,28 @@ try {
       }),
     ],
   });
+  // Top-level actors: the root guardian restarts them when they crash (at most 10 times in 10 s;
+  // beyond that the system stops, and so does this process, with exit code 1).
+  const served = new Map<string, string>(); // address → name
+  system.events.on('supervision', (e) => {
+    const name = served.get(e.actor);
+    if (name !== undefined)
+      console.log(`actor ${name} failed (${e.error.name}: ${e.error.message}): ${e.directive}`);
+  });
+  try {
+    for (const s of spawns) {
+      const ref = system.spawn(s.behaviour, s.args, { name: s.name });
+      served.set(ref.address, s.name);
+      const expose = exposed.includes(s.name);
+      if (expose) await system.expose(ref, s.name, { stacks: values['reply-stacks'] });
+      const where = expose ? `, exposed on ${serviceSubject(system.name, s.name)}` : '';
+      console.log(`actor ${s.name} started (${s.behaviour})${where}`);
+    }
+  } catch (e) {
+    await system.shutdown(); // leave, so that the others see `leave` and not `down`
+    throw e;
+  }
+  // Printed last: the node is ready, its actors started and exposed.
   const self = system.nodes()[0]!;
   console.log(
     `node ${self.id} joined system '${system.name}' (threads: ${self.threads.length}; catalog: ${self.catalog.join(', ')})`,
@@ -197,6 +334,12 @@ try {
   };
   process.on('SIGINT', () => void leave('SIGINT'));
   process.on('SIGTERM', () => void leave('SIGTERM'));
+  // A system that stopped by itself (its root guardian gave up) is a failure a process manager should see.
+  void system.whenTerminated.then(() => {
+    if (leaving) return;
+    console.error(`troupe node: system '${system.name}' stopped after a fatal error; exiting`);
+    process.exit(1);
+  });
 } catch (e) {
   console.error(`troupe node: ${(e as Error).message}`);
   process.exit(1);

@@ -64,10 +64,45 @@ function check(value: unknown): Envelope | Rejected {
   return { from, to, batch };
 }
 
+// A node whose peers use the other codec drops everything they send, and logs only the first
+// drop of each cause: that line has to name the likely cause, not the parser's complaint. The
+// checks run only on the drop path, and look at a few bytes: an envelope in the other codec
+// gives itself away by how it starts (and ends).
+
+const isJsonSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+const [OPEN_ARRAY, CLOSE_ARRAY, OPEN_OBJECT, CLOSE_OBJECT] = [0x5b, 0x5d, 0x7b, 0x7d]; // [ ] { }
+
+/** Text that opens and closes like a JSON array or object (a JSON envelope is `[1,…]`). */
+function looksLikeJson(bytes: Uint8Array): boolean {
+  let i = 0;
+  let j = bytes.length - 1;
+  while (i < j && isJsonSpace(bytes[i]!)) i++;
+  while (j > i && isJsonSpace(bytes[j]!)) j--;
+  if (j <= i) return false;
+  const [first, last] = [bytes[i], bytes[j]];
+  return (first === OPEN_ARRAY && last === CLOSE_ARRAY) || (first === OPEN_OBJECT && last === CLOSE_OBJECT);
+}
+
+/** A MessagePack array (fixarray, array 16, array 32): how every msgpack envelope starts. */
+function looksLikeMsgpack(bytes: Uint8Array): boolean {
+  const first = bytes[0];
+  return first !== undefined && ((first >= 0x90 && first <= 0x9f) || first === 0xdc || first === 0xdd);
+}
+
+/** The detail of an `undecodable` drop that is most likely a peer with the other codec. */
+function mismatch(seen: string, speaks: string): string {
+  return (
+    `looks like ${seen}: codec mismatch? this node speaks ${speaks} ` +
+    '(every node of a system must use the same codec: nats({ codec }), troupe node --codec)'
+  );
+}
+
 /**
- * MessagePack, with msgpackr's extensions for Set, Date, typed arrays and BigInt. A `Map` arrives
- * as a plain object (send entries arrays to keep one). Messages are trees: an object referenced
- * twice arrives as two copies, and a cycle is refused at the sender with an
+ * MessagePack, with msgpackr's extensions for Set, Date, typed arrays and BigInt. The codec
+ * itself decodes a MessagePack map as a plain object; messages keep their Maps because core's ref
+ * codec sends each as `{ $map: [[key, value], …] }` before a batch reaches a transport, and the
+ * receiving runtime rebuilds it. Messages are trees: an object referenced twice
+ * arrives as two copies, and a cycle is refused at the sender with an
  * `UnserializableMessageError` (msgpackr's object-identity encoding needs shared state between
  * sender and receiver, which an at-most-once network cannot promise).
  *
@@ -101,6 +136,7 @@ export function msgpackCodec(): WireCodec {
       try {
         value = packr.unpack(bytes);
       } catch (e) {
+        if (looksLikeJson(bytes)) return { reject: 'undecodable', detail: mismatch('JSON', 'msgpack') };
         return { reject: 'undecodable', detail: (e as Error).message.slice(0, 120) };
       }
       return check(value);
@@ -108,7 +144,17 @@ export function msgpackCodec(): WireCodec {
   };
 }
 
-/** JSON, for interoperability (Maps, Sets and typed arrays do not survive it). */
+/**
+ * JSON, for interoperability. Messages keep their Maps (core's ref codec sends each as
+ * `{ $map: [[key, value], …] }`); Sets and typed arrays become plain objects, Dates ISO strings,
+ * and a BigInt cannot be encoded.
+ *
+ * @example
+ * ```ts
+ * const codec = jsonCodec();
+ * const bytes = codec.encode('n1', 'n2', [1, 'user/a', { type: 'hi' }]); // [1,"n1","n2",[1,"user/a",{"type":"hi"}]]
+ * ```
+ */
 export function jsonCodec(): WireCodec {
   const enc = new TextEncoder();
   const dec = new TextDecoder('utf-8', { fatal: true });
@@ -120,6 +166,8 @@ export function jsonCodec(): WireCodec {
       try {
         value = JSON.parse(dec.decode(bytes));
       } catch (e) {
+        if (looksLikeMsgpack(bytes))
+          return { reject: 'undecodable', detail: mismatch('MessagePack', 'JSON') };
         return { reject: 'undecodable', detail: (e as Error).message.slice(0, 120) };
       }
       return check(value);

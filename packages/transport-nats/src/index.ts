@@ -6,6 +6,16 @@
  * @packageDocumentation
  */
 
+/**
+ * The NATS client's authenticators, re-exported so that a program can build `nats({ authenticator })`
+ * without depending on `@nats-io/nats-core` itself (under pnpm it could not import it otherwise).
+ */
+export {
+  credsAuthenticator,
+  nkeyAuthenticator,
+  tokenAuthenticator,
+  usernamePasswordAuthenticator,
+} from '@nats-io/nats-core';
 export { awaitNodes } from './awaitNodes.js';
 export {
   type CodecName,

@@ -4,7 +4,7 @@
  * While this node's own connection is down, nobody is declared down (we cannot tell), and after a
  * reconnect every node gets a fresh grace period.
  */
-import type { NatsConnection } from '@nats-io/nats-core';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { NodeInfo, TransportHost } from '@troupe/core';
 import { membersSubject, TOKEN_RE } from './subjects.js';
 
@@ -74,6 +74,31 @@ function parse(data: Uint8Array): Announcement | undefined {
   return a as Announcement;
 }
 
+/**
+ * What {@link Membership.listenToOtherSystems} heard: the node ids of each other system whose
+ * announcements reached this server, and whether the server refused the wildcard subscription
+ * (a NATS user allowed only `troupe.<system>.>`). @internal
+ */
+export interface OtherSystems {
+  readonly systems: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly refused: boolean;
+}
+
+/** The running memberships, by their system's event stream: what `awaitNodes` can find them by. */
+const byEvents = new WeakMap<object, Membership>();
+
+/**
+ * The NATS membership of the system whose event stream is `events`, if that system runs on NATS.
+ * @internal
+ * @example
+ * ```ts
+ * const stop = membershipOf(system.events)?.listenToOtherSystems();
+ * ```
+ */
+export function membershipOf(events: object): Membership | undefined {
+  return byEvents.get(events);
+}
+
 export class Membership {
   private readonly lastSeen = new Map<string, number>();
   /** Nodes this node declared down; if one is heard again, it is told so. */
@@ -114,6 +139,7 @@ export class Membership {
   }
 
   start(): void {
+    byEvents.set(this.host.events, this);
     this.nc.subscribe(this.subject, { callback: (_err, msg) => this.onMessage(msg.data) });
     this.announce('hello');
     this.beatTimer = setInterval(() => this.announce('beat'), this.heartbeatMs);
@@ -189,7 +215,43 @@ export class Membership {
     this.announce('hello');
   }
 
+  /**
+   * For diagnostics only (`awaitNodes` while it waits, never the normal path): listen to the
+   * announcements of every system on the server (`troupe.*.members`) until the returned function
+   * is called, which says what was heard from systems other than this one.
+   */
+  listenToOtherSystems(): () => OtherSystems {
+    const own = this.host.systemName;
+    const systems = new Map<string, Set<string>>();
+    let refused = false;
+    let sub: Subscription | undefined;
+    try {
+      sub = this.nc.subscribe(membersSubject('*'), {
+        callback: (err, msg) => {
+          if (err !== null) {
+            refused = true; // a permissions violation: the subscription is closed, the connection is fine
+            return;
+          }
+          const system = msg.subject.split('.')[1];
+          if (system === undefined || system === own) return;
+          const a = parse(msg.data);
+          if (a === undefined || a.kind === 'leave') return;
+          let nodes = systems.get(system);
+          if (nodes === undefined) systems.set(system, (nodes = new Set()));
+          nodes.add(a.node);
+        },
+      });
+    } catch {
+      // closed or draining: there is nothing to hear
+    }
+    return () => {
+      if (sub !== undefined && !sub.isClosed()) sub.unsubscribe();
+      return { systems, refused };
+    };
+  }
+
   stop(): void {
+    if (byEvents.get(this.host.events) === this) byEvents.delete(this.host.events);
     clearInterval(this.beatTimer);
     clearInterval(this.checkTimer);
     this.announce('leave');

@@ -52,12 +52,17 @@ export interface ActorRef<Msg = any, Reply = unknown> {
   /**
    * Send a message without waiting (fire-and-forget). Messages from one sender to one actor
    * arrive in the order they were sent. A message to a stopped actor becomes a dead letter.
+   * Never throws because of the recipient (ADR 0003); throws `InvalidOptionsError` for a mistake
+   * in the call itself (an unknown option such as `{ timeoutMs }`, a `transfer` that is not an
+   * array), the same wherever the actor runs.
    */
   tell(message: Msg, options?: TellOptions): void;
   /**
    * Send a message and wait for the actor to `ctx.reply()`. Rejects with `AskTimeoutError`
    * after `timeoutMs`, at once with `ActorStoppedError` if the actor has stopped, and with
-   * `ActorFailedError` if the actor fails while processing this message.
+   * `ActorFailedError` if the actor fails while processing this message. Rejects with
+   * `InvalidOptionsError` for bad options (an unknown one such as `{ timeout }`, a `timeoutMs`
+   * that is not a number ≥ 0).
    */
   ask(message: Msg, options?: AskOptions): Promise<Reply>;
   /** Refs are serializable: inside a message they cross threads and nodes as `{ $ref: address }`. */

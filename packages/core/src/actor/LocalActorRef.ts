@@ -4,8 +4,9 @@
  */
 import { ActorStoppedError, SystemShutdownError } from '../errors.js';
 import type { ActorCell } from './ActorCell.js';
-import type { ActorRef, AskOptions } from './ActorRef.js';
-import { askTimeout, PendingAsk, type ReplyTarget } from './ask.js';
+import type { ActorRef, AskOptions, TellOptions } from './ActorRef.js';
+import { PendingAsk, type ReplyTarget } from './ask.js';
+import { askTimeout, checkTellOptions } from './messageOptions.js';
 import { RefBase } from './RefBase.js';
 
 export class LocalActorRef<Msg = any, Reply = unknown>
@@ -35,7 +36,8 @@ export class LocalActorRef<Msg = any, Reply = unknown>
     return this.cell.name;
   }
 
-  tell(message: Msg): void {
+  tell(message: Msg, options?: TellOptions): void {
+    if (options !== undefined) checkTellOptions(options); // `transfer` is for other threads: nothing to do here
     this.#cell.enqueue(message, undefined);
   }
 

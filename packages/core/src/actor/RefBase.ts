@@ -4,11 +4,11 @@
  * `sendTo` uses.
  * @internal
  */
-import type { AskOptions } from './ActorRef.js';
+import type { AskOptions, TellOptions } from './ActorRef.js';
 
 export abstract class RefBase<Msg = any, Reply = unknown> {
   abstract readonly address: string;
-  abstract tell(message: Msg): void;
+  abstract tell(message: Msg, options?: TellOptions): void;
   abstract ask(message: Msg, options?: AskOptions): Promise<Reply>;
 
   /** @internal xstate interop: `sendTo(ref, …)` delivers through `_send`. */

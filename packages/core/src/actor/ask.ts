@@ -3,9 +3,8 @@
  * a reply target for a remote asker (a thread or a node) implements the same interface.
  * @internal
  */
-import { AskTimeoutError, InvalidOptionsError } from '../errors.js';
+import { AskTimeoutError } from '../errors.js';
 import { type Clock, timerDelay } from '../system/clock.js';
-import type { AskOptions } from './ActorRef.js';
 
 /** Where a reply goes. */
 export interface ReplyTarget {
@@ -16,17 +15,6 @@ export interface ReplyTarget {
 /** Where asks wait: the system's {@link PendingAsks}. */
 export interface AskRegistry {
   readonly pendingAsks: PendingAsks;
-}
-
-/**
- * An ask's timeout: `options.timeoutMs`, else `fallback` (the system's); the error to reject the
- * ask with if it is not a number ≥ 0 (`Infinity`: wait for ever).
- */
-export function askTimeout(options: AskOptions | undefined, fallback: number): number | InvalidOptionsError {
-  const ms = options?.timeoutMs ?? fallback;
-  return ms >= 0
-    ? ms
-    : new InvalidOptionsError(`ask timeoutMs must be a number ≥ 0 (Infinity: no timeout), got ${String(ms)}`);
 }
 
 /** A short description of a message for error texts: its `type` if it has one, else a JSON preview. */

@@ -4,7 +4,12 @@
  * runtime only ever runs behaviours from its own catalog.
  */
 import { type Behaviour, isBehaviour } from '../actor/behaviour.js';
-import { DuplicateNameError, InvalidOptionsError, UnknownBehaviourError } from '../errors.js';
+import {
+  type CatalogOwner,
+  DuplicateNameError,
+  InvalidOptionsError,
+  UnknownBehaviourError,
+} from '../errors.js';
 
 /**
  * A catalog entry given to `createActorSystem({ catalog })`: a behaviour, or a module that exports
@@ -37,6 +42,8 @@ export class Catalog {
   constructor(
     /** Which runtime's catalog this is (e.g. `node n1`), for error messages. */
     private readonly where: string,
+    /** Whose catalog it is (this process's, a worker thread's), so an error says where to add a behaviour. */
+    private readonly owner: CatalogOwner = 'local',
   ) {}
 
   /** Register a behaviour. Registering the same behaviour twice is a no-op; a different one with the same name throws. */
@@ -64,7 +71,7 @@ export class Catalog {
   /** The behaviour with this name; throws {@link UnknownBehaviourError} naming the known ones. */
   require(name: string): Behaviour {
     const b = this.byName.get(name);
-    if (b === undefined) throw new UnknownBehaviourError(name, this.where, this.names());
+    if (b === undefined) throw new UnknownBehaviourError(name, this.where, this.names(), this.owner);
     return b;
   }
 

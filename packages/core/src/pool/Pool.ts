@@ -8,9 +8,10 @@ import type { Transferable } from 'node:worker_threads';
 import { type ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
 import type { ReplyTarget } from '../actor/ask.js';
-import { askTimeout, PendingAsks, summarize, Timed } from '../actor/ask.js';
+import { PendingAsks, summarize, Timed } from '../actor/ask.js';
 import { type Behaviour, defineActor, type Placement } from '../actor/behaviour.js';
 import { LocalActorRef } from '../actor/LocalActorRef.js';
+import { askTimeout, checkTellOptions } from '../actor/messageOptions.js';
 import { RefBase } from '../actor/RefBase.js';
 import {
   ActorStoppedError,
@@ -394,6 +395,8 @@ export class PoolCore {
   }
 
   tell(message: unknown, options?: TellOptions): void {
+    // A mistake in the call throws whatever state the pool is in (ADR 0003).
+    if (options !== undefined) checkTellOptions(options);
     if (this.routing === 'broadcast') {
       for (const r of this.routees) r.tell(message, options);
       return;
@@ -423,9 +426,9 @@ export class PoolCore {
         ),
       );
     }
-    if (this.stopped) return Promise.reject(new ActorStoppedError(this.address()));
     const timeoutMs = askTimeout(options, this.askTimeoutMs);
     if (typeof timeoutMs !== 'number') return Promise.reject(timeoutMs);
+    if (this.stopped) return Promise.reject(new ActorStoppedError(this.address()));
     if (this.routing !== 'balancing') {
       // Routed at once, but kept like a balancing ask (the pool's deadline lists, no promise or
       // timer per routee ask), so the stats count it too.

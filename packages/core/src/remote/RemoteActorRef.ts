@@ -6,6 +6,7 @@
 import type { Transferable } from 'node:worker_threads';
 import type { ActorRef, AskOptions, TellOptions } from '../actor/ActorRef.js';
 import type { ReplyTarget } from '../actor/ask.js';
+import { checkTellOptions } from '../actor/messageOptions.js';
 import { RefBase } from '../actor/RefBase.js';
 import type { RemoteRuntime } from './RemoteRuntime.js';
 
@@ -30,7 +31,12 @@ export class RemoteActorRef<Msg = any, Reply = unknown>
   }
 
   tell(message: Msg, options?: TellOptions): void {
-    this.#runtime.tell(this, message, options?.transfer);
+    if (options === undefined) {
+      this.#runtime.tell(this, message, undefined);
+      return;
+    }
+    checkTellOptions(options);
+    this.#runtime.tell(this, message, options.transfer);
   }
 
   ask(message: Msg, options?: AskOptions): Promise<Reply> {

@@ -8,8 +8,9 @@
 import type { Transferable } from 'node:worker_threads';
 import { ActorCell, Status } from '../actor/ActorCell.js';
 import type { ActorRef, AskOptions } from '../actor/ActorRef.js';
-import { askTimeout, PendingAsk, type ReplyTarget } from '../actor/ask.js';
+import { PendingAsk, type ReplyTarget } from '../actor/ask.js';
 import type { Behaviour, Placement, TerminationReason } from '../actor/behaviour.js';
+import { askTimeout } from '../actor/messageOptions.js';
 import { formatAddress, parseAddress } from '../address.js';
 import {
   ActorStoppedError,
@@ -28,6 +29,7 @@ import type { MailboxOptions } from '../mailbox/Mailbox.js';
 import { Sys } from '../supervision/handles.js';
 import type { RestartType } from '../supervision/types.js';
 import type { SystemInternals } from '../system/internals.js';
+import { processNodeOf } from '../transport/Transport.js';
 import { RefEncoder, reviveRefs } from './codec.js';
 import { Link, type Port } from './Link.js';
 import { type Control, RECORD_SIZE, Rec, type SpawnSpec, wireReason } from './protocol.js';
@@ -574,7 +576,7 @@ export class RemoteRuntime {
         'unknown-behaviour',
         `a spawn request from ${from} for '${spec.behaviour}', which is not in this node's catalog`,
       );
-      fail(new UnknownBehaviourError(spec.behaviour, `node ${host.nodeId}`, host.catalog.names()));
+      fail(this.unknownBehaviour(from, spec.behaviour));
       return;
     }
     if (host.cellAt(spec.path) !== undefined) {
@@ -596,6 +598,24 @@ export class RemoteRuntime {
     this.track(this.orphansByNode, from, cell);
     host.register(cell);
     cell.requestStart();
+  }
+
+  /**
+   * The error for a spawn request from `from` for a behaviour this runtime's catalog lacks, as the
+   * requester sees it: for a runtime of another process, a node (whose `--catalog` is the fix).
+   */
+  private unknownBehaviour(from: string, behaviour: string): UnknownBehaviourError {
+    const host = this.host;
+    const names = host.catalog.names();
+    const proc = host.mainNodeId;
+    const thread = host.nodeId !== proc;
+    if (processNodeOf(from) !== proc) {
+      const where = thread ? `worker thread ${host.nodeId} of node ${proc}` : `node ${proc}`;
+      return new UnknownBehaviourError(behaviour, where, names, 'node');
+    }
+    return thread
+      ? new UnknownBehaviourError(behaviour, `worker thread ${host.nodeId}`, names, 'thread')
+      : new UnknownBehaviourError(behaviour, `node ${proc} (this process)`, names);
   }
 
   private deliverTerminated(target: string, watcherAddress: string, reason: TerminationReason): void {
@@ -656,6 +676,8 @@ export class RemoteRuntime {
     if (children !== undefined) {
       for (const child of children) {
         child.lost = true;
+        child.lostReason = reason;
+        child.lostError = err;
         if (child.parent.childCells?.get(child.name) === child) child.parent.childListener?.(child, 'lost');
       }
     }

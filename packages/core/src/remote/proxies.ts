@@ -8,6 +8,7 @@ import type { ActorCell } from '../actor/ActorCell.js';
 import type { Placement, TerminationReason } from '../actor/behaviour.js';
 import { serializeError } from '../errors.js';
 import { type ChildHandle, type ParentHandle, Sys, type SystemMessage } from '../supervision/handles.js';
+import { publishDecision } from '../supervision/report.js';
 import type { RestartType } from '../supervision/types.js';
 import type { SpawnSpec } from './protocol.js';
 import type { RemoteActorRef } from './RemoteActorRef.js';
@@ -21,6 +22,11 @@ export class RemoteChild implements ChildHandle {
   restartTimer: unknown = undefined;
   /** Its runtime died: directives can no longer reach it. */
   lost = false;
+  /** How its runtime was lost (the termination reason if it cannot be started again), and the error that stands for it. */
+  lostReason: TerminationReason = 'node-lost';
+  lostError: unknown = undefined;
+  /** Where a restart after the loss goes, chosen when the supervisor decided (see {@link cannotRestart}). */
+  private relocation: string | undefined = undefined;
   /** Internal callbacks run once its parent has heard that it terminated for good (used by `system.stop`). */
   terminationWaiters: (() => void)[] | null = null;
   /** A stop was sent: if its runtime is lost now, it is over (not restarted). */
@@ -104,14 +110,38 @@ export class RemoteChild implements ChildHandle {
   }
 
   /**
+   * Its runtime was lost: can it start again? The supervisor asks before it decides, so its event
+   * says `stop` rather than `restart` for a child that cannot. The node chosen is kept for the
+   * restart, so a round-robin placement is not advanced twice.
+   */
+  cannotRestart(): { readonly note: string; readonly reason: TerminationReason } | undefined {
+    if (!this.lost) return undefined;
+    this.relocation = this.runtime.relocate(this);
+    if (this.relocation !== undefined) return undefined;
+    return { note: this.unplaceable(), reason: this.lostReason };
+  }
+
+  private unplaceable(): string {
+    const kind = this.lostReason === 'thread-lost' ? 'thread' : 'node';
+    const placement =
+      this.placement === undefined ? 'its placement' : `placement ${describePlacement(this.placement)}`;
+    return `its ${kind} ${this.node} is gone and ${placement} fits no ${kind} that is up: it stopped for good (not restarted)`;
+  }
+
+  /**
    * Its runtime was lost. A replaced thread (same node id) gets the actor again; for a lost node,
    * the placement chooses another node (a new incarnation at a new address); if none fits, the
    * child terminates for good.
    */
   private restartLost(): void {
-    const node = this.runtime.relocate(this);
+    let node = this.relocation;
+    this.relocation = undefined;
+    if (node === undefined || !this.runtime.host.nodeIsUp(node)) node = this.runtime.relocate(this);
     if (node === undefined) {
-      this.parent.sendSystem({ k: Sys.ChildTerminated, child: this, reason: 'node-lost', self: false });
+      // The place chosen was lost too while a backoff delayed the restart (or a sibling's restart
+      // brought this one along): the supervisor's `restart` does not happen, and the event says so.
+      publishDecision(this.parent, this, this.lostError, 'stop', this.unplaceable(), undefined);
+      this.parent.sendSystem({ k: Sys.ChildTerminated, child: this, reason: this.lostReason, self: false });
       return;
     }
     if (node === this.node) {
@@ -178,4 +208,11 @@ export class RemoteWatcher {
       reason,
     });
   }
+}
+
+/** A placement as it is written in code, for messages: `'any-node'`, `{ node: 'n2' }`, `{ thread: 1 }`. */
+function describePlacement(p: Placement): string {
+  if (typeof p !== 'object' || p === null) return `'${String(p)}'`;
+  const fields = Object.entries(p).map(([k, v]) => `${k}: ${typeof v === 'string' ? `'${v}'` : String(v)}`);
+  return `{ ${fields.join(', ')} }`;
 }

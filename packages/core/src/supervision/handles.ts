@@ -46,6 +46,12 @@ export interface ChildHandle {
   respawn(): ChildHandle;
   /** Callbacks run once the child has terminated for good. */
   terminationWaiters: (() => void)[] | null;
+  /**
+   * Why a restart cannot happen, if it cannot: the child's runtime was lost and its placement fits
+   * no runtime that is up. Then it terminates with `reason`. Only children in other runtimes can be
+   * in that state.
+   */
+  cannotRestart?(): { readonly note: string; readonly reason: TerminationReason } | undefined;
 }
 
 /** A child's supervisor, local or in another runtime. */

@@ -6,11 +6,12 @@
  */
 import { type ActorCell, Status } from '../actor/ActorCell.js';
 import type { Behaviour, TerminationReason } from '../actor/behaviour.js';
-import { RestartIntensityError, serializeError } from '../errors.js';
+import { RestartIntensityError } from '../errors.js';
 import { backoffDelay } from './backoff.js';
 import { type ChildHandle, Sys } from './handles.js';
 import { recordRestart } from './intensity.js';
 import { DEFAULT_SUPERVISION, type ResolvedSupervision, resolveSupervision } from './options.js';
+import { publishDecision } from './report.js';
 import type { Directive } from './types.js';
 
 const DIRECTIVES = new Set<Directive>(['resume', 'restart', 'stop', 'escalate']);
@@ -45,22 +46,32 @@ export function onChildFailed(parent: ActorCell, child: ChildHandle, error: unkn
     note = `the decider threw (${(e as Error)?.message ?? e}); escalating`;
     directive = 'escalate';
   }
+  let stopReason: TerminationReason = 'failed';
   if (directive === 'restart' && child.restartType === 'temporary') {
     directive = 'stop';
     note = 'temporary child: never restarted';
+  } else if (directive === 'restart' || directive === 'resume') {
+    // A child whose runtime was lost is started again elsewhere, if its placement allows: if not,
+    // it is over, and the event must say so rather than 'restart' (nor count as a restart).
+    const blocked = child.cannotRestart?.();
+    if (blocked !== undefined) {
+      directive = 'stop';
+      note = blocked.note;
+      stopReason = blocked.reason;
+    }
   }
   if (directive === 'restart' && !withinIntensity(parent, opts)) {
     intensityExceeded(parent, child, error, opts);
     return;
   }
   const delayMs = directive === 'restart' ? nextBackoff(parent, child, opts) : undefined;
-  publish(parent, child, error, directive, note, delayMs);
+  publishDecision(parent, child, error, directive, note, delayMs);
   switch (directive) {
     case 'resume':
       child.sendSystem({ k: Sys.Resume });
       return;
     case 'stop':
-      child.sendSystem({ k: Sys.Stop, reason: 'failed', self: false });
+      child.sendSystem({ k: Sys.Stop, reason: stopReason, self: false });
       return;
     case 'escalate':
       parent.fail(error);
@@ -94,7 +105,7 @@ export function onChildTerminated(
     intensityExceeded(parent, child, new Error(`permanent child ${child.address} keeps stopping`), opts);
     return false;
   }
-  publish(parent, child, new Error('normal exit of a permanent child'), 'restart', note, undefined);
+  publishDecision(parent, child, new Error('normal exit of a permanent child'), 'restart', note, undefined);
   for (const c of opts.strategy.affected(childList(parent), child)) {
     if (c === child) child.respawn();
     else if (c.restartType === 'temporary') c.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false });
@@ -138,7 +149,7 @@ function intensityExceeded(
   error: unknown,
   opts: ResolvedSupervision,
 ): void {
-  publish(
+  publishDecision(
     parent,
     child,
     error,
@@ -151,26 +162,4 @@ function intensityExceeded(
   }
   parent.restartLog = null;
   parent.fail(new RestartIntensityError(parent.address, opts.maxRestarts, opts.withinMs, error));
-}
-
-function publish(
-  parent: ActorCell,
-  child: ChildHandle,
-  error: unknown,
-  directive: Directive,
-  note: string | undefined,
-  delayMs: number | undefined,
-): void {
-  const events = parent.system.events;
-  if (!events.listensTo('supervision')) return;
-  events.publish({
-    kind: 'supervision',
-    actor: child.address,
-    supervisor: parent.address,
-    error: serializeError(error),
-    directive,
-    restartCount: child.restartCount,
-    ...(note === undefined ? {} : { note }),
-    ...(delayMs === undefined ? {} : { delayMs }),
-  });
 }

@@ -167,12 +167,14 @@ export interface ActorSystem {
   /**
    * Make an actor answer plain requests on the transport (for NATS: subject
    * `troupe.<system>.svc.<name>`, JSON body and reply), so clients in any language can call it.
-   * Resolves to a function that withdraws it.
+   * Resolves to a function that withdraws it. `timeoutMs` bounds each ask (default: the system's
+   * `askTimeoutMs`). An error reply carries the error's `name` and `message` only; `stacks: true`
+   * adds its `stack` and `cause`, which show this host's file paths: for development only.
    */
   expose(
     ref: ActorRef,
     name: string,
-    options?: { readonly timeoutMs?: number },
+    options?: { readonly timeoutMs?: number; readonly stacks?: boolean },
   ): Promise<() => Promise<void>>;
   /** The worker threads, for systems created with `threads`. */
   readonly threads: ThreadsInfo | undefined;
@@ -220,8 +222,12 @@ export async function createActorSystem(options: ActorSystemOptions): Promise<Ac
   }
   validateName(options.name, 'system name');
   if (options.nodeId !== undefined) validateName(options.nodeId, 'nodeId');
-  if (options.askTimeoutMs !== undefined && !(options.askTimeoutMs > 0)) {
-    throw new InvalidOptionsError(`askTimeoutMs must be a number > 0, got ${String(options.askTimeoutMs)}`);
+  const askTimeoutMs: unknown = options.askTimeoutMs;
+  // A string such as '100' compares as a number but would make every deadline a string.
+  if (askTimeoutMs !== undefined && !(typeof askTimeoutMs === 'number' && askTimeoutMs > 0)) {
+    throw new InvalidOptionsError(
+      `askTimeoutMs must be a number of milliseconds > 0 (Infinity: no timeout), got ${typeof askTimeoutMs === 'string' ? `'${askTimeoutMs}' (a string)` : String(askTimeoutMs)}`,
+    );
   }
   resolveSupervision(options.supervision);
   const threads = options.threads === true ? {} : options.threads === false ? undefined : options.threads;

@@ -71,7 +71,11 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     this.nodeId =
       options.nodeId ??
       `n${process.pid.toString(36)}${(nodeCounter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-    this.catalog = new Catalog(`node ${this.nodeId}`);
+    // In a worker thread (its main node is another) the catalog is the thread's.
+    const inThread = topology !== undefined && topology.mainNode !== this.nodeId;
+    this.catalog = inThread
+      ? new Catalog(`worker thread ${this.nodeId}`, 'thread')
+      : new Catalog(`node ${this.nodeId} (this process)`);
     this.dispatcher = new Dispatcher(options.dispatcher, (e) =>
       this.events.publish({ kind: 'error', where: 'dispatcher', error: serializeError(e) }),
     );
@@ -186,7 +190,7 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
   async expose(
     ref: ActorRef,
     name: string,
-    options?: { readonly timeoutMs?: number },
+    options?: { readonly timeoutMs?: number; readonly stacks?: boolean },
   ): Promise<() => Promise<void>> {
     const t = this.bridge?.transports.find((x) => typeof x.expose === 'function');
     if (t === undefined || t.expose === undefined) {
@@ -199,8 +203,12 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
         `expose(): the name must be letters, digits, '_' or '-', got ${JSON.stringify(name)}`,
       );
     }
+    const stacks = options?.stacks ?? false;
+    if (typeof stacks !== 'boolean') {
+      throw new InvalidOptionsError(`expose(): stacks must be true or false, got ${JSON.stringify(stacks)}`);
+    }
     const timeoutMs = options?.timeoutMs ?? this.askTimeoutMs;
-    return t.expose(name, (body) => ref.ask(body, { timeoutMs }));
+    return t.expose(name, (body) => ref.ask(body, { timeoutMs }), { stacks });
   }
 
   get mainNodeId(): string {

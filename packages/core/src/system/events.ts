@@ -97,7 +97,10 @@ export interface SupervisionEvent {
   readonly directive: Directive;
   /** How many times the child had been restarted before this failure. */
   readonly restartCount: number;
-  /** Why the directive differs from the decider's (a temporary child, intensity exceeded, …). */
+  /**
+   * Why the directive differs from the decider's: a temporary child, the intensity exceeded, or a
+   * child whose thread or node was lost and whose placement fits no other (`stop`: it ended for good).
+   */
   readonly note?: string;
   /** Backoff delay before the restart, in ms. */
   readonly delayMs?: number;

@@ -105,7 +105,7 @@ function onNode(view: PlacementView, node: string, behaviour: string): string | 
     );
   }
   if (!info.catalog.includes(behaviour))
-    throw new UnknownBehaviourError(behaviour, `node ${proc}`, info.catalog);
+    throw new UnknownBehaviourError(behaviour, `node ${proc}`, info.catalog, 'node');
   return node;
 }
 

@@ -5,6 +5,7 @@
  * everything else (refs, asks, supervision, death watch) the same way as for worker threads.
  */
 import type { EventStream } from '../system/events.js';
+import type { jsonReplyProblem } from './jsonReply.js';
 
 /**
  * What a node announces about itself.
@@ -96,8 +97,18 @@ export interface Transport {
   send(from: string, to: string, batch: unknown[]): void;
   /** Leave gracefully (peers see `leave`, not `down`) and disconnect. */
   stop(): Promise<void>;
-  /** Make `name` answer plain requests from any client; returns a function that withdraws it. */
-  expose?(name: string, handler: ExposeHandler): Promise<() => Promise<void>>;
+  /**
+   * Make `name` answer plain requests from any client; returns a function that withdraws it. An
+   * error reply carries the error's `name` and `message` only, unless `options.stacks` is true
+   * (then also its `stack` and `cause`: file paths of this host, for development only). A reply
+   * that JSON would change (a Map written as `{}`) is answered with a `ReplyError` that says why,
+   * not sent changed: see {@link jsonReplyProblem}.
+   */
+  expose?(
+    name: string,
+    handler: ExposeHandler,
+    options?: { readonly stacks?: boolean },
+  ): Promise<() => Promise<void>>;
 }
 
 /**

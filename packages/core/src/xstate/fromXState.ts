@@ -121,17 +121,34 @@ const CHANGED: Changed = { type: 'troupe.xstate.changed' };
 
 /**
  * The state a machine actor keeps: the running xstate actor and the adapter's bookkeeping. It
- * is opaque to users (named in the type of {@link fromXState} only), so it is not exported.
+ * is opaque to users: exported only so that a declaration file can name the type of an
+ * exported behaviour (`export const Order = fromXState(…)` under `declaration: true`).
+ *
+ * @example
+ * ```ts
+ * import type { MachineState } from '@troupe/core/xstate';
+ * export const Order: Behaviour<OrderEvent, MachineState, OrderInput> = fromXState(orderMachine);
+ * ```
  */
-interface MachineState {
-  actor: AnyActorRef & { getPersistedSnapshot(): Snapshot<unknown>; stop(): void };
+export interface MachineState {
+  /** The running xstate actor. */
+  actor: AnyActorRef & {
+    /** The snapshot to persist. */
+    getPersistedSnapshot(): Snapshot<unknown>;
+    /** Stop the machine. */
+    stop(): void;
+  };
+  /** Refs subscribed to snapshot updates. */
   subscribers: ActorRef[];
+  /** Changes since the last save to the snapshot store. */
   sinceSave: number;
+  /** The machine's error, once it failed. */
   error: unknown;
+  /** The snapshot store key. */
   key: string;
   /** True while the adapter itself drives the machine (init, a message, a stop): changes are handled there. */
   busy: boolean;
-  /** A {@link Changed} is in the mailbox. */
+  /** A change notice (the adapter's own message) is in the mailbox. */
   changePending: boolean;
   /** A `reply()` ran for the ask being processed. */
   replied: boolean;

@@ -10,6 +10,7 @@ export {
   fromXState,
   type GetSnapshot,
   getSnapshot,
+  type MachineState,
   reply,
   type SnapshotUpdate,
   type SubscribeSnapshots,

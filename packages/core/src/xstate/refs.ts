@@ -8,6 +8,7 @@
  */
 import type { AnyActorRef, Snapshot } from 'xstate';
 import { type ActorRef, type AskOptions, isActorRef, type TellOptions } from '../actor/ActorRef.js';
+import { askOptionsError, checkTellOptions } from '../actor/messageOptions.js';
 import { RefBase } from '../actor/RefBase.js';
 import { ActorStoppedError } from '../errors.js';
 import type { ActorSystem } from '../system/ActorSystem.js';
@@ -62,12 +63,16 @@ export class MachineRef<Msg = any, Reply = unknown>
   }
 
   tell(message: Msg, options?: TellOptions): void {
+    // Checked here too: with no actor at the address the message is a dead letter, not delivered.
+    if (options !== undefined) checkTellOptions(options);
     const t = this.#resolve();
     if (t !== undefined) t.tell(message, options);
     else this.#resolver?.deadLetter(this.address, message);
   }
 
   ask(message: Msg, options?: AskOptions): Promise<Reply> {
+    const invalid = options === undefined ? undefined : askOptionsError(options);
+    if (invalid !== undefined) return Promise.reject(invalid);
     const t = this.#resolve();
     if (t !== undefined) return t.ask(message, options);
     return Promise.reject(new ActorStoppedError(this.address, 'no actor answers at this address'));

@@ -1,0 +1,32 @@
+/**
+ * Supervision decisions on the event stream: one `supervision` event per decision, published
+ * where the supervisor lives (costs nothing when nobody listens).
+ * @internal
+ */
+import type { ActorCell } from '../actor/ActorCell.js';
+import { serializeError } from '../errors.js';
+import type { ChildHandle } from './handles.js';
+import type { Directive } from './types.js';
+
+/** Publish what `parent` decided for `child` after `error`, and why it differs from the decider's (`note`). */
+export function publishDecision(
+  parent: ActorCell,
+  child: ChildHandle,
+  error: unknown,
+  directive: Directive,
+  note: string | undefined,
+  delayMs: number | undefined,
+): void {
+  const events = parent.system.events;
+  if (!events.listensTo('supervision')) return;
+  events.publish({
+    kind: 'supervision',
+    actor: child.address,
+    supervisor: parent.address,
+    error: serializeError(error),
+    directive,
+    restartCount: child.restartCount,
+    ...(note === undefined ? {} : { note }),
+    ...(delayMs === undefined ? {} : { delayMs }),
+  });
+}
