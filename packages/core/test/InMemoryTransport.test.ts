@@ -55,6 +55,17 @@ async function join(net: InMemoryNetwork, id: string, system = 'sys') {
   return { h, t };
 }
 
+type Joined = Awaited<ReturnType<typeof join>>;
+
+/** A network on a manual clock (seed 1, down after 100 ms) with `ids` joined, in that order. */
+async function manualNetwork(ids: readonly string[]) {
+  const clock = new ManualClock();
+  const net = createInMemoryNetwork({ seed: 1, clock, downAfterMs: 100 });
+  const nodes: Joined[] = [];
+  for (const id of ids) nodes.push(await join(net, id));
+  return { clock, net, nodes };
+}
+
 describe('the in-memory network', () => {
   it('delivers asynchronously, never inside send, and hands the receiver a copy', async () => {
     const net = createInMemoryNetwork({ seed: 1 });
@@ -143,11 +154,8 @@ describe('the in-memory network', () => {
   });
 
   it('splits the network: batches across the partition are lost, each side declares the other down, heal brings them back', async () => {
-    const clock = new ManualClock();
-    const net = createInMemoryNetwork({ seed: 1, clock, downAfterMs: 100 });
-    const a = await join(net, 'a');
-    const b = await join(net, 'b');
-    const c = await join(net, 'c');
+    const { clock, net, nodes } = await manualNetwork(['a', 'b', 'c']);
+    const [a, b, c] = nodes as [Joined, Joined, Joined];
     b.t.send('b', 'a', ['in flight']);
     net.partition(['a'], ['b', 'c']);
     a.t.send('a', 'b', ['across']);
@@ -199,10 +207,8 @@ describe('the in-memory network', () => {
   });
 
   it('declares nobody down when a partition heals within downAfterMs', async () => {
-    const clock = new ManualClock();
-    const net = createInMemoryNetwork({ seed: 1, clock, downAfterMs: 100 });
-    const a = await join(net, 'a');
-    const b = await join(net, 'b');
+    const { clock, net, nodes } = await manualNetwork(['a', 'b']);
+    const [a, b] = nodes as [Joined, Joined];
     net.partition(['a'], ['b']);
     clock.advance(50);
     net.heal();
@@ -212,11 +218,8 @@ describe('the in-memory network', () => {
   });
 
   it('kills a node: nothing more either way, no leave, and the others declare it down after downAfterMs', async () => {
-    const clock = new ManualClock();
-    const net = createInMemoryNetwork({ seed: 1, clock, downAfterMs: 100 });
-    const a = await join(net, 'a');
-    const b = await join(net, 'b');
-    const c = await join(net, 'c');
+    const { clock, net, nodes } = await manualNetwork(['a', 'b', 'c']);
+    const [a, b, c] = nodes as [Joined, Joined, Joined];
     b.t.send('b', 'a', ['in flight']);
     net.kill('b');
     a.t.send('a', 'b', ['to the dead']);
@@ -259,6 +262,22 @@ describe('the in-memory network', () => {
     await expect(net.request('square', 2)).rejects.toThrow(/no actor is exposed as 'square'/);
     net.kill('a');
     await expect(net.request('boom')).rejects.toThrow(/no responders/);
+  });
+
+  it('refuses an exposed reply that JSON would change, as NATS does, and counts it dropped', async () => {
+    const net = createInMemoryNetwork({ seed: 1 });
+    const h = host('a');
+    const drops: string[] = [];
+    const t = net.transport();
+    await t.start({ ...h, dropped: (kind: string) => drops.push(kind) });
+    await t.expose!('totals', async () => ({ byRegion: new Map([['eu', 3]]) }));
+    const reply = await net.request('totals');
+    expect(reply.ok).toBe(false);
+    expect(reply.ok === false && reply.error).toEqual({
+      name: 'ReplyError',
+      message: expect.stringMatching(/^the reply holds a Map at 'byRegion', which JSON cannot carry/),
+    });
+    expect(drops).toEqual(['unsendable-reply']);
   });
 
   it('checks its options and says what is wrong', async () => {

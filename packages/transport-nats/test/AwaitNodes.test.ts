@@ -1,27 +1,16 @@
 import { type ActorSystem, createActorSystem } from '@troupe/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { awaitNodes, nats } from '../src/index.js';
-import { type NatsServer, startNatsServer } from '../src/testing.js';
+import { natsTestbed } from './testbed.js';
 
 const fast = { heartbeatMs: 100, downAfterMs: 800 } as const;
 
-let server: NatsServer;
-const systems: ActorSystem[] = [];
-
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-afterEach(async () => {
-  for (const s of systems.splice(0)) await s.shutdown();
-});
+const bed = natsTestbed();
 
 async function system(name: string): Promise<ActorSystem> {
-  const s = await createActorSystem({ name, transports: [nats({ servers: server.url, ...fast })] });
-  systems.push(s);
-  return s;
+  return bed.track(
+    await createActorSystem({ name, transports: [nats({ servers: bed.server.url, ...fast })] }),
+  );
 }
 
 describe('awaitNodes', () => {

@@ -1,7 +1,7 @@
 import { type ActorRef, type ActorSystem, createActorSystem } from '@troupe/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { awaitNodes, type CodecName, jsonCodec, msgpackCodec, nats } from '../src/index.js';
-import { type NatsServer, startNatsServer } from '../src/testing.js';
+import { natsTestbed } from './testbed.js';
 
 const catalog = new URL('./fixtures/catalog.mjs', import.meta.url);
 const fast = { heartbeatMs: 100, downAfterMs: 800 } as const;
@@ -38,17 +38,8 @@ describe('decoding bytes in the other codec', () => {
 });
 
 describe.each(['msgpack', 'json'] as const)('over NATS with the %s codec', (codec: CodecName) => {
-  let server: NatsServer;
-  const systems: ActorSystem[] = [];
-  beforeAll(async () => {
-    server = await startNatsServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  afterEach(async () => {
-    for (const s of systems.splice(0)) await s.shutdown();
-  });
+  const bed = natsTestbed();
+  const systems = bed.systems;
 
   async function pair(name: string): Promise<ActorRef<any, unknown>> {
     for (let i = 0; i < 2; i++) {
@@ -56,7 +47,7 @@ describe.each(['msgpack', 'json'] as const)('over NATS with the %s codec', (code
         await createActorSystem({
           name,
           catalog: [catalog],
-          transports: [nats({ servers: server.url, codec, ...fast })],
+          transports: [nats({ servers: bed.server.url, codec, ...fast })],
         }),
       );
     }
@@ -89,22 +80,15 @@ describe.each(['msgpack', 'json'] as const)('over NATS with the %s codec', (code
 });
 
 describe('two nodes of one system with different codecs', () => {
-  let server: NatsServer;
-  const systems: ActorSystem[] = [];
-  beforeAll(async () => {
-    server = await startNatsServer();
-  });
-  afterAll(async () => {
-    for (const s of systems.splice(0)) await s.shutdown();
-    await server?.stop();
-  });
+  const bed = natsTestbed();
+  const systems = bed.systems;
 
   it('logs and counts what each drops as a likely codec mismatch, and keeps running', async () => {
     const make = async (codec: CodecName) => {
       const s = await createActorSystem({
         name: 'mixed',
         catalog: [catalog],
-        transports: [nats({ servers: server.url, codec, ...fast })],
+        transports: [nats({ servers: bed.server.url, codec, ...fast })],
       });
       systems.push(s);
       return s;

@@ -14,9 +14,10 @@ import {
   type Terminated,
 } from '@troupe/core';
 import { createProbe } from '@troupe/core/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { awaitNodes, isNatsConnectionError, type NatsTransportOptions, nats } from '../src/index.js';
 import { type NatsServer, startNatsServer, startNode, type TroupeNodeProcess } from '../src/testing.js';
+import { natsTestbed } from './testbed.js';
 
 const catalog = new URL('./fixtures/catalog.mjs', import.meta.url).pathname;
 const echoOnly = new URL('./fixtures/echoOnly.mjs', import.meta.url).pathname;
@@ -29,22 +30,19 @@ interface Where {
   pid: number;
 }
 
-let server: NatsServer;
-const systems: ActorSystem[] = [];
+const bed = natsTestbed();
+const systems = bed.systems;
 const nodes: TroupeNodeProcess[] = [];
 
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-afterAll(async () => {
-  await server?.kill();
-});
 afterEach(async () => {
-  for (const s of systems.splice(0)) await s.shutdown();
   for (const n of nodes.splice(0)) await n.kill();
 });
 
-async function system(name: string, opts: NatsTransportOptions = {}, url = server.url): Promise<ActorSystem> {
+async function system(
+  name: string,
+  opts: NatsTransportOptions = {},
+  url = bed.server.url,
+): Promise<ActorSystem> {
   const s = await createActorSystem({
     name,
     catalog: [new URL(`file://${catalog}`)],
@@ -54,7 +52,12 @@ async function system(name: string, opts: NatsTransportOptions = {}, url = serve
   return s;
 }
 
-async function node(name: string, threads = 0, cat = catalog, url = server.url): Promise<TroupeNodeProcess> {
+async function node(
+  name: string,
+  threads = 0,
+  cat = catalog,
+  url = bed.server.url,
+): Promise<TroupeNodeProcess> {
   const n = await startNode({
     nats: url,
     system: name,
@@ -323,7 +326,7 @@ describe('the network', () => {
     const warn = console.warn;
     console.warn = () => {};
     try {
-      const nc = await connect({ servers: server.url });
+      const nc = await connect({ servers: bed.server.url });
       const { Packr } = await import('msgpackr');
       const pk = new Packr({ structuredClone: true, useRecords: false });
       const subject = `troupe.garbage.node.${a.nodeId}`;
@@ -396,7 +399,7 @@ describe('the network', () => {
       name: 'tcycle',
       catalog: [new URL(`file://${catalog}`)],
       threads: { size: 1, execArgv: [] },
-      transports: [nats({ servers: server.url, ...fast })],
+      transports: [nats({ servers: bed.server.url, ...fast })],
     });
     systems.push(a);
     const b = await system('tcycle');
@@ -433,7 +436,7 @@ describe('exposed actors', () => {
       receive: (ctx, _s, n) => void ctx.reply(n * n),
     });
     await a.expose(a.spawn(Sq), 'square');
-    const nc = await connect({ servers: server.url });
+    const nc = await connect({ servers: bed.server.url });
     try {
       // Only the documented subject of this system answers.
       const other = await nc
@@ -485,7 +488,7 @@ describe('security', () => {
 
   it('refuses system names that cannot be a subject token', async () => {
     await expect(
-      createActorSystem({ name: 'a.b', transports: [nats({ servers: server.url })] }),
+      createActorSystem({ name: 'a.b', transports: [nats({ servers: bed.server.url })] }),
     ).rejects.toThrow(/cannot be part of a NATS subject/);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { type SerializedError, serializeError } from '../errors.js';
 import type { Clock } from '../system/clock.js';
+import { jsonReplyProblem } from '../transport/jsonReply.js';
 import type { ExposeHandler, TransportHost } from '../transport/Transport.js';
 
 /**
@@ -97,16 +98,18 @@ export class ExposedActors<N extends Exposer> {
         () => reject(new Error(`no reply to a request for '${name}' within ${timeoutMs} ms`)),
         timeoutMs,
       );
+      const unsendable = (why: string, detail = why): string => {
+        node.host.dropped('unsendable-reply', `a reply for '${name}' could not be sent: ${detail}`);
+        return JSON.stringify({ ok: false, error: { name: 'ReplyError', message: why } });
+      };
       const respond = (payload: ExposeReply) => {
         let json: string;
         try {
-          json = JSON.stringify(payload);
+          // As over NATS: a reply JSON would change is refused, never sent changed.
+          const problem = payload.ok ? jsonReplyProblem(payload.value) : undefined;
+          json = problem === undefined ? JSON.stringify(payload) : unsendable(problem);
         } catch (e) {
-          node.host.dropped('unsendable-reply', `a reply for '${name}' could not be sent: ${String(e)}`);
-          json = JSON.stringify({
-            ok: false,
-            error: { name: 'ReplyError', message: 'the reply could not be sent' },
-          });
+          json = unsendable('the reply could not be sent', String(e));
         }
         this.clock.clearTimeout(timer);
         resolve(JSON.parse(json) as ExposeReply);

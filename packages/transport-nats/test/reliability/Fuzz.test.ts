@@ -5,22 +5,14 @@
  */
 import { connect } from '@nats-io/transport-node';
 import { type ActorSystem, createActorSystem, defineActor } from '@troupe/core';
+import { mulberry32 } from '@troupe/core/testing';
 import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nats } from '../../src/index.js';
 import { type NatsServer, startNatsServer } from '../../src/testing.js';
 
-/** A small seeded PRNG (mulberry32), so a failing run can be reproduced. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32), so a failing run can be reproduced. */
+const rng = mulberry32;
 
 let server: NatsServer;
 let system: ActorSystem;
