@@ -83,3 +83,17 @@ export function validateName(name: unknown, what: string): string {
   }
   return name;
 }
+
+/**
+ * A node id of a worker thread is `<process node>.t<i>`; this returns the process node.
+ *
+ * @example
+ * ```ts
+ * processNodeOf('n1.t2'); // 'n1'
+ * processNodeOf('n1'); // 'n1'
+ * ```
+ */
+export function processNodeOf(node: string): string {
+  const m = /^(.*)\.t\d+$/.exec(node);
+  return m === null ? node : m[1]!;
+}

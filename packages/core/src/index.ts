@@ -4,44 +4,21 @@
  *
  * @packageDocumentation
  */
-export { type ActorRef, type AskOptions, isActorRef, type TellOptions } from './actor/ActorRef.js';
+
+export { defineActor } from './actor/defineActor.js';
+export { type AddressParts, formatAddress, parseAddress, processNodeOf } from './address.js';
+export { type ActorRef, type AskOptions, isActorRef, type TellOptions } from './api/ActorRef.js';
 export {
   type ActorContext,
   type ActorDefinition,
-  type Behaviour,
-  defineActor,
-  isBehaviour,
-  isTerminated,
-  type Placement,
-  type ReceiveResult,
-  type SpawnOptions,
-  TERMINATION_REASONS,
-  type Terminated,
-  type TerminationReason,
-  type Timers,
-} from './actor/behaviour.js';
-export { type AddressParts, formatAddress, parseAddress } from './address.js';
-export { Catalog, type CatalogEntry } from './catalog/Catalog.js';
-export type { DispatcherOptions } from './dispatch/Dispatcher.js';
-export * from './errors.js';
-export type { MailboxOptions, OverflowPolicy } from './mailbox/Mailbox.js';
-export type { PoolOptions, PoolRef, PoolStats } from './pool/Pool.js';
-export type { Routing } from './pool/routing.js';
-export type {
-  BackoffOptions,
-  Directive,
-  RestartType,
-  StrategyName,
-  SupervisionOptions,
-} from './supervision/types.js';
-export {
   type ActorSystem,
-  type ActorSystemOptions,
-  createActorSystem,
-  type NodeStatus,
+  type Behaviour,
+  type Catalog,
+  isBehaviour,
+  type ReceiveResult,
   type SystemStats,
-} from './system/ActorSystem.js';
-export type { Clock } from './system/clock.js';
+  type Timers,
+} from './api/ActorSystem.js';
 export {
   type DeadLetterEvent,
   type DeadLetterReason,
@@ -55,15 +32,31 @@ export {
   type SupervisionEvent,
   type TroupeEvent,
   type TroupeEventKind,
-} from './system/events.js';
-export type { ThreadOptions, ThreadsInfo } from './threads/options.js';
-export { jsonReplyProblem } from './transport/jsonReply.js';
+} from './api/events.js';
+export type { NodeInfo, NodeStatus, ThreadsInfo } from './api/nodes.js';
+export type { MailboxOptions, OverflowPolicy, Placement, SpawnOptions } from './api/options.js';
+export type { PoolOptions, PoolRef, PoolStats, Routing } from './api/pool.js';
+export type {
+  BackoffOptions,
+  Directive,
+  RestartType,
+  StrategyName,
+  SupervisionOptions,
+} from './api/supervision.js';
 export {
-  type ExposeHandler,
-  type NodeInfo,
-  processNodeOf,
-  type Transport,
-  type TransportHost,
-} from './transport/Transport.js';
+  isTerminated,
+  TERMINATION_REASONS,
+  type Terminated,
+  type TerminationReason,
+} from './api/terminated.js';
+export { BehaviourCatalog, type CatalogEntry } from './catalog/BehaviourCatalog.js';
+export type { Clock } from './clock.js';
+export type { DispatcherOptions } from './dispatch/Dispatcher.js';
+export * from './errors.js';
+export { createActorSystem } from './system/createActorSystem.js';
+export type { ActorSystemOptions } from './system/options.js';
+export type { ThreadOptions } from './threads/options.js';
+export { jsonReplyProblem } from './transport/jsonReply.js';
+export type { ExposeHandler, Transport, TransportHost } from './transport/Transport.js';
 // Also here, not only in '@troupe/core/xstate': a store needs no xstate (nor its types) installed.
 export type { SnapshotStore } from './xstate/SnapshotStore.js';

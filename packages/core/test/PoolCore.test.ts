@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ReplyTarget } from '../src/actor/ask.js';
+import type { PoolOptions } from '../src/api/pool.js';
 import { isAskTimeoutError, isMailboxFullError, ThreadLostError } from '../src/errors.js';
-import { PoolCore, type PoolOptions } from '../src/pool/Pool.js';
+import { PoolCore } from '../src/pool/PoolCore.js';
 import { ManualClock } from '../src/testing/ManualClock.js';
 
 /** A routee ref that keeps every ask it is given, for the test to answer. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ActorRef } from '../src/actor/ActorRef.js';
+import type { ActorRef } from '../src/api/ActorRef.js';
 import { isUnserializableMessageError } from '../src/index.js';
 import { RefEncoder, reviveRefs } from '../src/remote/codec.js';
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { PendingAsks, type ReplyTarget } from '../src/actor/ask.js';
+import { systemClock } from '../src/clock.js';
 import { isActorStoppedError, ThreadLostError } from '../src/index.js';
 import { Rec } from '../src/remote/protocol.js';
 import { RemoteActorRef } from '../src/remote/RemoteActorRef.js';
-import { type RemoteHost, RemoteRuntime } from '../src/remote/RemoteRuntime.js';
-import { systemClock } from '../src/system/clock.js';
+import type { RemoteHost } from '../src/remote/RemoteHost.js';
+import { RemoteRuntime } from '../src/remote/RemoteRuntime.js';
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
 

@@ -257,10 +257,10 @@ const tls =
 // Load the catalog before connecting, so that a --spawn of a behaviour it lacks is a bad option
 // (exit code 2) and not a node that joins and leaves at once. The system imports the same modules.
 // Core and the NATS client are imported only now: a bad option is refused without loading them.
-const { Catalog, createActorSystem } = await import('@troupe/core');
+const { BehaviourCatalog, createActorSystem } = await import('@troupe/core');
 const { nats } = await import('./NatsTransport.js');
 const catalogUrls = values.catalog.map((f) => pathToFileURL(resolve(f)));
-const catalog = new Catalog('troupe node');
+const catalog = new BehaviourCatalog('troupe node');
 try {
   for (const url of catalogUrls) await catalog.load(url);
 } catch (e) {

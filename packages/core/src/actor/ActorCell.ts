@@ -5,6 +5,12 @@
  * @internal
  */
 import { formatAddress, validateName } from '../address.js';
+import type { ActorRef } from '../api/ActorRef.js';
+import type { ActorContext, Behaviour, Timers } from '../api/ActorSystem.js';
+import { isBehaviour } from '../api/ActorSystem.js';
+import type { MailboxOptions, Placement, SpawnOptions } from '../api/options.js';
+import type { RestartType } from '../api/supervision.js';
+import type { Terminated, TerminationReason } from '../api/terminated.js';
 import type { Dispatcher, Runnable } from '../dispatch/Dispatcher.js';
 import {
   ActorFailedError,
@@ -16,29 +22,23 @@ import {
   SystemShutdownError,
   serializeError,
 } from '../errors.js';
-import { Mailbox, type MailboxOptions, Offer } from '../mailbox/Mailbox.js';
+import { Mailbox, Offer } from '../mailbox/Mailbox.js';
 import { RingBuffer } from '../mailbox/RingBuffer.js';
-import { RemoteWatcher } from '../remote/proxies.js';
-import { RemoteActorRef } from '../remote/RemoteActorRef.js';
-import { type ChildHandle, type ParentHandle, Sys, type SystemMessage } from '../supervision/handles.js';
+import {
+  type ChildHandle,
+  type ParentHandle,
+  type Supervisor,
+  Sys,
+  type SystemMessage,
+} from '../supervision/handles.js';
 import { onChildFailed, onChildTerminated } from '../supervision/supervise.js';
-import type { RestartType } from '../supervision/types.js';
-import type { SystemInternals } from '../system/internals.js';
-import type { ActorRef } from './ActorRef.js';
 import type { ReplyTarget } from './ask.js';
 import { summarize } from './ask.js';
-import type {
-  ActorContext,
-  Behaviour,
-  Placement,
-  SpawnOptions,
-  Terminated,
-  TerminationReason,
-  Timers,
-} from './behaviour.js';
-import { isBehaviour } from './behaviour.js';
+import type { CellHost } from './CellHost.js';
 import { LocalActorRef } from './LocalActorRef.js';
+import { RefBase } from './RefBase.js';
 import { ActorTimers } from './Timers.js';
+import type { Watched, Watcher, WatchingCell } from './Watcher.js';
 
 /** Lifecycle status of a cell. Order matters: comparisons such as `>= Stopping` are used. */
 export enum Status {
@@ -58,13 +58,15 @@ const POLICIES = new Set(['dropNewest', 'dropOldest', 'reject']);
 /** What {@link ActorCell.childListener} hears: a child started (or restarted in place), lost its runtime, or is gone for good. */
 export type ChildEvent = 'started' | 'lost' | 'removed';
 
-/** Something notified when a watched actor terminates: a cell here, or a proxy for a watcher elsewhere. */
-export interface Watcher {
-  watching: Set<ActorCell> | null;
-  notifyTerminated(target: ActorCell, custom: unknown, reason: TerminationReason): void;
+/** The cell behind a local ref: every local ref of this runtime points at an actor cell. */
+export function cellOf(ref: LocalActorRef): ActorCell {
+  return ref.cell as ActorCell;
 }
 
-export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHandle {
+/** The system as a cell sees it (see {@link CellHost}). */
+export type CellSystem = CellHost<ActorCell>;
+
+export class ActorCell implements ActorContext, Runnable, ChildHandle, Supervisor, Watched, WatchingCell {
   scheduled = false;
   /** Start requested (see {@link requestStart}); runs before any queued system message. */
   private startPending = false;
@@ -98,10 +100,10 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   private set watchers(v: Map<Watcher, unknown> | null) {
     if (v !== null || this.aux !== null) this.x.watchers = v;
   }
-  get watching(): Set<ActorCell> | null {
+  get watching(): Set<Watched> | null {
     return this.aux === null ? null : this.aux.watching;
   }
-  set watching(v: Set<ActorCell> | null) {
+  set watching(v: Set<Watched> | null) {
     if (v !== null || this.aux !== null) this.x.watching = v;
   }
   /** Addresses of actors in other runtimes this actor watches. */
@@ -167,7 +169,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   }
 
   constructor(
-    readonly system: SystemInternals,
+    readonly system: CellSystem,
     readonly parentCell: ParentHandle | null,
     readonly behaviour: Behaviour,
     readonly args: unknown,
@@ -177,6 +179,11 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
     readonly restartType: RestartType,
   ) {
     this.ref = new LocalActorRef(this);
+  }
+
+  /** False while this cell restarts or stops: its children's reports are moot then (see Supervisor). */
+  get supervising(): boolean {
+    return this.status < Status.Restarting;
   }
 
   // ---- ActorContext -------------------------------------------------------------------------
@@ -245,31 +252,14 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   }
 
   watch(ref: ActorRef, message?: unknown): void {
-    const target = ref instanceof LocalActorRef ? ref.cell : undefined;
-    if (target === undefined) {
-      if (ref instanceof RemoteActorRef && this.system.remote !== undefined) {
-        this.system.remote.watch(this, ref, message);
-        return;
-      }
+    // Every kind of ref knows how to be watched (a local cell, an actor in another runtime).
+    if (!(ref instanceof RefBase))
       throw new InvalidOptionsError(`ctx.watch(${String(ref?.address)}): not an actor ref`);
-    }
-    if (target === this) return;
-    if (target.status === Status.Stopped) {
-      this.enqueue(message ?? target.terminatedMessage(target.stopReason), undefined, true);
-      return;
-    }
-    target.addWatcher(this, message);
-    (this.watching ??= new Set()).add(target);
+    ref.watchedBy(this, message);
   }
 
   unwatch(ref: ActorRef): void {
-    const target = ref instanceof LocalActorRef ? ref.cell : undefined;
-    if (target === undefined) {
-      if (ref instanceof RemoteActorRef) this.system.remote?.unwatch(this, ref.address);
-      return;
-    }
-    target.watchers?.delete(this);
-    this.watching?.delete(target);
+    if (ref instanceof RefBase) ref.unwatchedBy(this);
   }
 
   /** Register a watcher (a cell here, or a proxy for one elsewhere). */
@@ -277,16 +267,36 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
     (this.watchers ??= new Map()).set(w, message);
   }
 
-  /** Forget a watcher in another runtime. */
+  /** `w` watches this cell: register it, or notify it at once if this cell already stopped. */
+  acceptWatch(w: WatchingCell, message: unknown): void {
+    if (w === this) return;
+    if (this.status === Status.Stopped) {
+      w.enqueue(message ?? this.terminatedMessage(this.stopReason), undefined, true);
+      return;
+    }
+    this.addWatcher(w, message);
+    (w.watching ??= new Set()).add(this);
+  }
+
+  /** `w` no longer watches this cell. */
+  dropWatch(w: WatchingCell): void {
+    this.forgetWatcher(w);
+    w.watching?.delete(this);
+  }
+
+  /** Forget a watcher (it unwatched, or it terminated first). */
+  forgetWatcher(w: Watcher): void {
+    this.watchers?.delete(w);
+  }
+
+  /** Forget the watcher in another runtime whose address this is (an `unwatch` from there). */
   removeRemoteWatcher(watcherAddress: string): void {
     if (this.watchers === null) return;
-    for (const w of this.watchers.keys()) {
-      if (w instanceof RemoteWatcher && w.watcherAddress === watcherAddress) this.watchers.delete(w);
-    }
+    for (const w of this.watchers.keys()) if (w.address === watcherAddress) this.watchers.delete(w);
   }
 
   /** Called on a watcher when a watched actor terminates. */
-  notifyTerminated(target: ActorCell, custom: unknown, reason: TerminationReason): void {
+  notifyTerminated(target: Watched, custom: unknown, reason: TerminationReason): void {
     this.watching?.delete(target);
     // Death-watch notifications are not dropped by a full bounded mailbox.
     this.enqueue(custom ?? target.terminatedMessage(reason), undefined, true);
@@ -723,7 +733,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
     });
     this.mailbox = null;
     if (this.watching !== null) {
-      for (const t of this.watching) t.watchers?.delete(this);
+      for (const t of this.watching) t.forgetWatcher(this);
       this.watching = null;
     }
     if (this.watchers !== null) {
@@ -777,7 +787,7 @@ export class ActorCell implements ActorContext, Runnable, ChildHandle, ParentHan
   }
 }
 
-function resolveBehaviour(sys: SystemInternals, b: Behaviour | string): Behaviour {
+function resolveBehaviour(sys: CellSystem, b: Behaviour | string): Behaviour {
   if (typeof b === 'string') return sys.catalog.require(b);
   if (!isBehaviour(b)) {
     throw new InvalidOptionsError(
@@ -849,7 +859,7 @@ function checkMailbox(m: MailboxOptions | undefined): Required<MailboxOptions> {
 /** The rarely used part of a cell (see `ActorCell.aux`). */
 class CellAux {
   watchers: Map<Watcher, unknown> | null = null;
-  watching: Set<ActorCell> | null = null;
+  watching: Set<Watched> | null = null;
   remoteWatching: Set<string> | null = null;
   timers: ActorTimers<unknown> | null = null;
   stopReason: TerminationReason = 'stopped';

@@ -2,12 +2,34 @@
  * A ref to an actor in this runtime: tell and ask go straight into the actor's mailbox.
  * @internal
  */
+
+import type { ActorRef, AskOptions, TellOptions } from '../api/ActorRef.js';
 import { ActorStoppedError, SystemShutdownError } from '../errors.js';
-import type { ActorCell } from './ActorCell.js';
-import type { ActorRef, AskOptions, TellOptions } from './ActorRef.js';
+import type { AskRegistry } from './ask.js';
 import { PendingAsk, type ReplyTarget } from './ask.js';
 import { askTimeout, checkTellOptions } from './messageOptions.js';
 import { RefBase } from './RefBase.js';
+import type { Watched, WatchingCell } from './Watcher.js';
+
+/**
+ * What a local ref needs from the cell it points at (the actor cell implements it). An interface,
+ * so that the cell can make its own ref without the two files importing each other.
+ */
+export interface LocalCell extends Watched {
+  readonly name: string;
+  readonly path: string;
+  /** The cell's system: ask timeouts, shutdown state, and the live cell at a path (a restarted actor). */
+  readonly system: AskRegistry & {
+    readonly name: string;
+    readonly askTimeoutMs: number;
+    readonly isShutdown: boolean;
+    cellAt(path: string): LocalCell | undefined;
+  };
+  enqueue(message: unknown, reply: ReplyTarget | undefined, force?: boolean): boolean;
+  isTerminated(): boolean;
+  acceptWatch(watcher: WatchingCell, message: unknown): void;
+  dropWatch(watcher: WatchingCell): void;
+}
 
 export class LocalActorRef<Msg = any, Reply = unknown>
   extends RefBase<Msg, Reply>
@@ -16,15 +38,15 @@ export class LocalActorRef<Msg = any, Reply = unknown>
   // A private field, not an own enumerable property: code that walks a message or a machine's
   // context deeply (structured clone checks, deep equality, xstate's snapshot copy) must not
   // wander from a ref into the whole actor system.
-  readonly #cell: ActorCell;
+  readonly #cell: LocalCell;
 
-  constructor(cell: ActorCell) {
+  constructor(cell: LocalCell) {
     super();
     this.#cell = cell;
   }
 
   /** @internal */
-  get cell(): ActorCell {
+  get cell(): LocalCell {
     return this.#cell;
   }
 
@@ -65,6 +87,16 @@ export class LocalActorRef<Msg = any, Reply = unknown>
     }
     cell.enqueue(message, target);
     return 0;
+  }
+
+  /** @internal Death watch of a local actor: its cell registers the watcher (or tells it at once it is gone). */
+  override watchedBy(watcher: WatchingCell, message: unknown): void {
+    this.#cell.acceptWatch(watcher, message);
+  }
+
+  /** @internal */
+  override unwatchedBy(watcher: WatchingCell): void {
+    this.#cell.dropWatch(watcher);
   }
 
   /** @internal Nothing to forget for a local ask: a late reply to a settled target is ignored. */

@@ -4,7 +4,9 @@
  * `sendTo` uses.
  * @internal
  */
-import type { AskOptions, TellOptions } from './ActorRef.js';
+import type { AskOptions, TellOptions } from '../api/ActorRef.js';
+import { InvalidOptionsError } from '../errors.js';
+import type { WatchingCell } from './Watcher.js';
 
 export abstract class RefBase<Msg = any, Reply = unknown> {
   abstract readonly address: string;
@@ -15,6 +17,19 @@ export abstract class RefBase<Msg = any, Reply = unknown> {
   _send(event: Msg): void {
     this.tell(event);
   }
+
+  /**
+   * Death watch: `watcher`, a cell of this runtime, gets `message` (or a `Terminated`) when this
+   * actor terminates. Each kind of ref knows how — a local ref registers with its cell, a remote
+   * ref asks the actor's runtime — so the cell never asks what kind of ref it holds. A kind that
+   * cannot be watched (a pool, a machine ref) keeps this refusal.
+   */
+  watchedBy(_watcher: WatchingCell, _message: unknown): void {
+    throw new InvalidOptionsError(`ctx.watch(${this.address}): not an actor ref`);
+  }
+
+  /** Undo {@link watchedBy}; nothing to undo for a kind that cannot be watched. */
+  unwatchedBy(_watcher: WatchingCell): void {}
 
   /** A ref crosses threads and nodes as its address. */
   toJSON(): { $ref: string } {

@@ -3,9 +3,10 @@
  * timer replaces one with the same key, and all are cancelled when the actor stops or restarts.
  * @internal
  */
+
+import type { Timers } from '../api/ActorSystem.js';
+import type { Clock } from '../clock.js';
 import { InvalidOptionsError } from '../errors.js';
-import type { Clock } from '../system/clock.js';
-import type { Timers } from './behaviour.js';
 
 export class ActorTimers<Msg> implements Timers<Msg> {
   private readonly active = new Map<string, unknown>();

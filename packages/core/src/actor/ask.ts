@@ -3,8 +3,9 @@
  * a reply target for a remote asker (a thread or a node) implements the same interface.
  * @internal
  */
+
+import { type Clock, timerDelay } from '../clock.js';
 import { AskTimeoutError } from '../errors.js';
-import { type Clock, timerDelay } from '../system/clock.js';
 
 /** Where a reply goes. */
 export interface ReplyTarget {

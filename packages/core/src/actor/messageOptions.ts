@@ -4,8 +4,9 @@
  * `ask(m)` costs one comparison and allocates nothing (the hot path of message passing).
  * @internal
  */
+
+import type { AskOptions, TellOptions } from '../api/ActorRef.js';
 import { InvalidOptionsError } from '../errors.js';
-import type { AskOptions, TellOptions } from './ActorRef.js';
 
 const TELL_KEYS: readonly string[] = ['transfer'];
 const ASK_KEYS: readonly string[] = ['timeoutMs', 'transfer'];

@@ -4,38 +4,8 @@
  * policy here; the caller turns the outcome into dead letters and rejections.
  * @internal
  */
+import type { OverflowPolicy } from '../api/options.js';
 import { RingBuffer } from './RingBuffer.js';
-
-/**
- * What a bounded mailbox does with a message that arrives when it is full:
- * - `dropNewest`: the arriving message is dropped (a dead letter);
- * - `dropOldest`: the oldest queued message is dropped (a dead letter) to make room;
- * - `reject`: the arriving message is refused; an ask rejects at once with `MailboxFullError`,
- *   a tell becomes a dead letter with reason `mailbox-full`.
- *
- * @example
- * ```ts
- * // A price feed: only the latest quotes matter, so old ones make room for new ones.
- * system.spawn(Ticker, undefined, { mailbox: { capacity: 50, overflow: 'dropOldest' } });
- * ```
- */
-export type OverflowPolicy = 'dropNewest' | 'dropOldest' | 'reject';
-
-/**
- * Mailbox options of `spawn`. Unbounded by default.
- *
- * @example
- * ```ts
- * const worker = system.spawn(Worker, undefined, { mailbox: { capacity: 1000, overflow: 'reject' } });
- * await worker.ask(job).catch((e) => (isMailboxFullError(e) ? retryLater(job) : Promise.reject(e)));
- * ```
- */
-export interface MailboxOptions {
-  /** Most messages the mailbox holds; `Infinity` (the default) means unbounded. */
-  readonly capacity?: number;
-  /** What happens when a bounded mailbox is full. Default `dropNewest`. */
-  readonly overflow?: OverflowPolicy;
-}
 
 /** @internal Outcome of {@link Mailbox.offer}. */
 export enum Offer {

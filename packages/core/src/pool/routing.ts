@@ -1,27 +1,9 @@
 /**
  * Routing logic of pools: which routee gets a message. Balancing (pull) routing is done by the
- * pool's queue (pool/Pool.ts); the others pick a routee directly.
+ * pool's queue (PoolCore.ts); the others pick a routee directly.
+ * Owns: the hash ring of consistent hashing (the `Routing` type is in `api/pool.ts`). May not touch: routees or
+ * messages — it maps keys to routee indexes, and the core does the rest.
  */
-
-/**
- * How a pool spreads messages over its routees:
- * - `round-robin`: each routee in turn;
- * - `broadcast`: every routee gets every tell (asks are refused: there would be many replies);
- * - `consistent-hash`: by a key of the message (`hashKey`), so equal keys go to the same routee
- *   and adding or losing a routee moves few keys;
- * - `balancing`: routees pull work — each holds at most `credit` asks at a time and the next ask
- *   goes to whoever has room, so fast and slow routees share a load fairly.
- *
- * @example
- * ```ts
- * const sessions = system.spawnPool(Session, undefined, {
- *   size: 8,
- *   routing: 'consistent-hash',
- *   hashKey: (m) => m.user, // every message of one user goes to the same routee
- * });
- * ```
- */
-export type Routing = 'round-robin' | 'broadcast' | 'consistent-hash' | 'balancing';
 
 /** FNV-1a, 32 bits, with an avalanche finish: a fast, well-spread string hash. @internal */
 export function fnv1a(s: string): number {

@@ -6,7 +6,7 @@
  * the message is sent as it is. Functions and symbols are refused at the sender.
  * @internal
  */
-import type { ActorRef } from '../actor/ActorRef.js';
+import type { ActorRef } from '../api/ActorRef.js';
 import { UnserializableMessageError } from '../errors.js';
 
 const MAX_DEPTH = 32;

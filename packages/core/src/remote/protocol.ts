@@ -5,10 +5,10 @@
  * @internal
  */
 
-import { TERMINATION_REASONS, type TerminationReason } from '../actor/behaviour.js';
+import type { MailboxOptions } from '../api/options.js';
+import type { RestartType } from '../api/supervision.js';
+import { TERMINATION_REASONS, type TerminationReason } from '../api/terminated.js';
 import type { SerializedError } from '../errors.js';
-import type { MailboxOptions } from '../mailbox/Mailbox.js';
-import type { RestartType } from '../supervision/types.js';
 
 export enum Rec {
   /** path, message */

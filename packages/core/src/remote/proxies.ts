@@ -2,17 +2,20 @@
  * Proxies that let supervision and death watch span runtimes: a child that lives elsewhere (seen
  * from its parent), a parent that lives elsewhere (seen from its child), and a watcher that lives
  * elsewhere (seen from the watched actor). Each turns system messages into control records.
+ * They know the runtime only as a {@link ProxyHost} (`host.ts`), so this file does not import it.
  * @internal
  */
 import type { ActorCell } from '../actor/ActorCell.js';
-import type { Placement, TerminationReason } from '../actor/behaviour.js';
+import type { Watched, Watcher } from '../actor/Watcher.js';
+import type { Placement } from '../api/options.js';
+import type { RestartType } from '../api/supervision.js';
+import type { TerminationReason } from '../api/terminated.js';
 import { serializeError } from '../errors.js';
 import { type ChildHandle, type ParentHandle, Sys, type SystemMessage } from '../supervision/handles.js';
 import { publishDecision } from '../supervision/report.js';
-import type { RestartType } from '../supervision/types.js';
+import type { ProxyHost } from './host.js';
 import type { SpawnSpec } from './protocol.js';
 import type { RemoteActorRef } from './RemoteActorRef.js';
-import type { RemoteRuntime } from './RemoteRuntime.js';
 
 /** A child actor that lives in another runtime, as its parent sees it. */
 export class RemoteChild implements ChildHandle {
@@ -33,7 +36,7 @@ export class RemoteChild implements ChildHandle {
   stopRequested = false;
 
   constructor(
-    private readonly runtime: RemoteRuntime,
+    private readonly runtime: ProxyHost<RemoteChild>,
     readonly parent: ActorCell,
     readonly ref: RemoteActorRef,
     readonly spec: SpawnSpec,
@@ -160,7 +163,7 @@ export class RemoteChild implements ChildHandle {
 /** A parent that lives in another runtime, as its child sees it. */
 export class RemoteParent implements ParentHandle {
   constructor(
-    private readonly runtime: RemoteRuntime,
+    private readonly runtime: ProxyHost<RemoteChild>,
     readonly ref: RemoteActorRef,
   ) {}
 
@@ -190,16 +193,21 @@ export class RemoteParent implements ParentHandle {
 }
 
 /** A watcher in another runtime, registered with the watched cell. */
-export class RemoteWatcher {
-  watching: Set<ActorCell> | null = null;
+export class RemoteWatcher implements Watcher {
+  watching: Set<Watched> | null = null;
 
   constructor(
-    private readonly runtime: RemoteRuntime,
+    private readonly runtime: ProxyHost<RemoteChild>,
     readonly node: string,
     readonly watcherAddress: string,
   ) {}
 
-  notifyTerminated(target: ActorCell, _custom: unknown, reason: TerminationReason): void {
+  /** The watcher's address in its own runtime. */
+  get address(): string {
+    return this.watcherAddress;
+  }
+
+  notifyTerminated(target: Watched, _custom: unknown, reason: TerminationReason): void {
     // In order: the watcher gets the dead actor's last messages before it hears of its death.
     this.runtime.sendOrdered(this.node, {
       c: 'terminated',

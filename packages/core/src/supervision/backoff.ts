@@ -1,5 +1,5 @@
 /** Exponential backoff between restarts: `min · 2^attempt`, capped at `max`, plus random jitter. */
-import type { BackoffOptions } from './types.js';
+import type { BackoffOptions } from '../api/supervision.js';
 
 /**
  * The delay before restart number `attempt` (0-based).

@@ -4,9 +4,12 @@
  * interfaces, so supervision works the same across boundaries.
  * @internal
  */
-import type { ActorRef } from '../actor/ActorRef.js';
-import type { TerminationReason } from '../actor/behaviour.js';
-import type { RestartType } from './types.js';
+import type { ActorRef } from '../api/ActorRef.js';
+import type { Behaviour } from '../api/ActorSystem.js';
+import type { EventStream } from '../api/events.js';
+import type { RestartType } from '../api/supervision.js';
+import type { TerminationReason } from '../api/terminated.js';
+import type { Clock } from '../clock.js';
 
 export enum Sys {
   Start = 0,
@@ -59,4 +62,33 @@ export interface ParentHandle {
   readonly ref: ActorRef;
   /** Deliver Failed or ChildTerminated to the parent. */
   sendSystem(m: SystemMessage): void;
+}
+
+/**
+ * What supervision needs from a parent: its behaviour's options, its children in start order,
+ * its restart log, and the system's clock, randomness and event stream. The actor cell
+ * implements it; supervision never sees the cell itself, so it sits below the actor layer
+ * (as Proto.Actor's strategies work on a `Supervisor` interface, not on the context).
+ */
+export interface Supervisor extends ParentHandle {
+  /** The parent's address (for events and errors). */
+  readonly address: string;
+  /** The parent's behaviour: its `supervision` options decide. */
+  readonly behaviour: Behaviour;
+  /** The parent's children by name, in start order (null: none yet). */
+  readonly childCells: Map<string, ChildHandle> | null;
+  /** False while the parent itself restarts or stops: its children's reports are moot then. */
+  readonly supervising: boolean;
+  /** Times of recent restarts, for restart intensity (null: none). */
+  restartLog: number[] | null;
+  /** The system services supervision uses. */
+  readonly system: {
+    readonly clock: Clock;
+    readonly random: () => number;
+    readonly events: EventStream;
+  };
+  /** Fail the parent itself (escalate). */
+  fail(error: unknown): void;
+  /** Forget a child for good. */
+  removeChild(child: ChildHandle): void;
 }

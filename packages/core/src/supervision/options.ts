@@ -1,10 +1,11 @@
 /** Defaults and validation of {@link SupervisionOptions}. @internal */
+
+import type { BackoffOptions, Directive, SupervisionOptions } from '../api/supervision.js';
 import { InvalidOptionsError } from '../errors.js';
 import { oneForAll } from './oneForAll.js';
 import { oneForOne } from './oneForOne.js';
 import { restForOne } from './restForOne.js';
 import type { Strategy } from './strategy.js';
-import type { BackoffOptions, Directive, SupervisionOptions } from './types.js';
 
 export interface ResolvedSupervision {
   readonly strategy: Strategy;

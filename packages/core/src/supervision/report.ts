@@ -3,14 +3,14 @@
  * where the supervisor lives (costs nothing when nobody listens).
  * @internal
  */
-import type { ActorCell } from '../actor/ActorCell.js';
+
+import type { Directive } from '../api/supervision.js';
 import { serializeError } from '../errors.js';
-import type { ChildHandle } from './handles.js';
-import type { Directive } from './types.js';
+import type { ChildHandle, Supervisor } from './handles.js';
 
 /** Publish what `parent` decided for `child` after `error`, and why it differs from the decider's (`note`). */
 export function publishDecision(
-  parent: ActorCell,
+  parent: Supervisor,
   child: ChildHandle,
   error: unknown,
   directive: Directive,

@@ -2,7 +2,7 @@
  * A supervision strategy decides which children a restart affects. Children are given in start
  * order (rest-for-one depends on it).
  */
-import type { StrategyName } from './types.js';
+import type { StrategyName } from '../api/supervision.js';
 
 /** A restart strategy. */
 export interface Strategy {

@@ -4,21 +4,21 @@
  * published on the event stream.
  * @internal
  */
-import { type ActorCell, Status } from '../actor/ActorCell.js';
-import type { Behaviour, TerminationReason } from '../actor/behaviour.js';
+import type { Behaviour } from '../api/ActorSystem.js';
+import type { Directive } from '../api/supervision.js';
+import type { TerminationReason } from '../api/terminated.js';
 import { RestartIntensityError } from '../errors.js';
 import { backoffDelay } from './backoff.js';
-import { type ChildHandle, Sys } from './handles.js';
+import { type ChildHandle, type Supervisor, Sys } from './handles.js';
 import { recordRestart } from './intensity.js';
 import { DEFAULT_SUPERVISION, type ResolvedSupervision, resolveSupervision } from './options.js';
 import { publishDecision } from './report.js';
-import type { Directive } from './types.js';
 
 const DIRECTIVES = new Set<Directive>(['resume', 'restart', 'stop', 'escalate']);
 const resolved = new WeakMap<Behaviour, ResolvedSupervision>();
 
 /** The parent's supervision options (validated once per behaviour). */
-export function supervisionOf(parent: ActorCell): ResolvedSupervision {
+export function supervisionOf(parent: Supervisor): ResolvedSupervision {
   const b = parent.behaviour;
   if (b.supervision === undefined) return DEFAULT_SUPERVISION;
   let r = resolved.get(b);
@@ -26,13 +26,13 @@ export function supervisionOf(parent: ActorCell): ResolvedSupervision {
   return r;
 }
 
-function isCurrentChild(parent: ActorCell, child: ChildHandle): boolean {
+function isCurrentChild(parent: Supervisor, child: ChildHandle): boolean {
   return parent.childCells?.get(child.name) === child;
 }
 
 /** A child reported a failure: decide and act. */
-export function onChildFailed(parent: ActorCell, child: ChildHandle, error: unknown): void {
-  if (!isCurrentChild(parent, child) || parent.status >= Status.Restarting) return;
+export function onChildFailed(parent: Supervisor, child: ChildHandle, error: unknown): void {
+  if (!isCurrentChild(parent, child) || !parent.supervising) return;
   const opts = supervisionOf(parent);
   let directive: Directive;
   let note: string | undefined;
@@ -92,7 +92,7 @@ export function onChildFailed(parent: ActorCell, child: ChildHandle, error: unkn
  * Returns true if the child was replaced.
  */
 export function onChildTerminated(
-  parent: ActorCell,
+  parent: Supervisor,
   child: ChildHandle,
   _reason: TerminationReason,
   self: boolean,
@@ -114,23 +114,23 @@ export function onChildTerminated(
   return true;
 }
 
-function childList(parent: ActorCell): ChildHandle[] {
+function childList(parent: Supervisor): ChildHandle[] {
   return parent.childCells === null ? [] : [...parent.childCells.values()];
 }
 
-function withinIntensity(parent: ActorCell, opts: ResolvedSupervision): boolean {
+function withinIntensity(parent: Supervisor, opts: ResolvedSupervision): boolean {
   const log = (parent.restartLog ??= []);
   return recordRestart(log, parent.system.clock.now(), opts.maxRestarts, opts.withinMs);
 }
 
-function nextBackoff(parent: ActorCell, child: ChildHandle, opts: ResolvedSupervision): number | undefined {
+function nextBackoff(parent: Supervisor, child: ChildHandle, opts: ResolvedSupervision): number | undefined {
   const b = opts.backoff;
   if (b === undefined) return undefined;
   if (parent.system.clock.now() - child.startedAt >= b.resetAfterMs) child.backoffAttempt = 0;
   return backoffDelay(b, child.backoffAttempt++, parent.system.random);
 }
 
-function restartAfter(parent: ActorCell, child: ChildHandle, error: unknown, delayMs: number): void {
+function restartAfter(parent: Supervisor, child: ChildHandle, error: unknown, delayMs: number): void {
   if (delayMs <= 0) {
     child.sendSystem({ k: Sys.Restart, error });
     return;
@@ -144,7 +144,7 @@ function restartAfter(parent: ActorCell, child: ChildHandle, error: unknown, del
 }
 
 function intensityExceeded(
-  parent: ActorCell,
+  parent: Supervisor,
   child: ChildHandle,
   error: unknown,
   opts: ResolvedSupervision,

@@ -5,36 +5,40 @@
  * @internal
  */
 import { availableParallelism } from 'node:os';
+import type { CellSystem } from '../actor/ActorCell.js';
 import { ActorCell, Status } from '../actor/ActorCell.js';
-import type { ActorRef } from '../actor/ActorRef.js';
 import { PendingAsks } from '../actor/ask.js';
-import { type Behaviour, defineActor, type Placement, type SpawnOptions } from '../actor/behaviour.js';
+import { defineActor } from '../actor/defineActor.js';
 import { LocalActorRef } from '../actor/LocalActorRef.js';
-import { parseAddress } from '../address.js';
-import { Catalog } from '../catalog/Catalog.js';
+import { parseAddress, processNodeOf } from '../address.js';
+import type { ActorRef } from '../api/ActorRef.js';
+import type { ActorSystem, Behaviour, SystemStats } from '../api/ActorSystem.js';
+import { type DeadLetterReason, EventStream } from '../api/events.js';
+import type { NodeStatus, ThreadsInfo } from '../api/nodes.js';
+import type { Placement, SpawnOptions } from '../api/options.js';
+import type { PoolOptions, PoolRef } from '../api/pool.js';
+import { BehaviourCatalog } from '../catalog/BehaviourCatalog.js';
+import { type Clock, systemClock } from '../clock.js';
 import { Dispatcher } from '../dispatch/Dispatcher.js';
 import { InvalidOptionsError, SystemShutdownError, serializeError } from '../errors.js';
-import { type PoolOptions, type PoolRef, spawnPool } from '../pool/Pool.js';
+import { spawnPool } from '../pool/spawnPool.js';
 import { RemoteRuntime } from '../remote/RemoteRuntime.js';
 import { type ChildHandle, Sys } from '../supervision/handles.js';
-import type { ThreadOptions, ThreadsInfo } from '../threads/options.js';
+import type { ThreadOptions } from '../threads/options.js';
 import { ThreadPool } from '../threads/ThreadPool.js';
 import { TransportBridge } from '../transport/bridge.js';
-import { processNodeOf, type Transport } from '../transport/Transport.js';
-import type { ActorSystem, ActorSystemOptions, NodeStatus, SystemStats, Topology } from './ActorSystem.js';
-import { type Clock, systemClock } from './clock.js';
-import { type DeadLetterReason, EventStream } from './events.js';
+import type { Transport } from '../transport/Transport.js';
 import { createGuardianCell } from './guardian.js';
-import type { SystemInternals } from './internals.js';
+import type { ActorSystemOptions, Topology } from './options.js';
 import { type PlacementView, resolvePlacement } from './placement.js';
 
 let nodeCounter = 0;
 
-export class LocalActorSystem implements ActorSystem, SystemInternals {
+export class LocalActorSystem implements ActorSystem, CellSystem {
   readonly name: string;
   readonly nodeId: string;
   readonly events = new EventStream();
-  readonly catalog: Catalog;
+  readonly catalog: BehaviourCatalog;
   readonly dispatcher: Dispatcher;
   readonly clock: Clock;
   readonly random: () => number;
@@ -74,8 +78,8 @@ export class LocalActorSystem implements ActorSystem, SystemInternals {
     // In a worker thread (its main node is another) the catalog is the thread's.
     const inThread = topology !== undefined && topology.mainNode !== this.nodeId;
     this.catalog = inThread
-      ? new Catalog(`worker thread ${this.nodeId}`, 'thread')
-      : new Catalog(`node ${this.nodeId} (this process)`);
+      ? new BehaviourCatalog(`worker thread ${this.nodeId}`, 'thread')
+      : new BehaviourCatalog(`node ${this.nodeId} (this process)`);
     this.dispatcher = new Dispatcher(options.dispatcher, (e) =>
       this.events.publish({ kind: 'error', where: 'dispatcher', error: serializeError(e) }),
     );

@@ -3,13 +3,14 @@
  * `createActorSystem({ supervision })`; if it fails itself, the system's fatal policy applies.
  * @internal
  */
+
+import type { CellSystem } from '../actor/ActorCell.js';
 import { ActorCell, Status } from '../actor/ActorCell.js';
-import type { Behaviour } from '../actor/behaviour.js';
-import type { SystemInternals } from './internals.js';
+import type { Behaviour } from '../api/ActorSystem.js';
 
 const GUARDIAN_MAILBOX = { capacity: Number.POSITIVE_INFINITY, overflow: 'dropNewest' } as const;
 
-export function createGuardianCell(system: SystemInternals, behaviour: Behaviour): ActorCell {
+export function createGuardianCell(system: CellSystem, behaviour: Behaviour): ActorCell {
   const cell = new ActorCell(
     system,
     null,

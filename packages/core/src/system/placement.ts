@@ -3,10 +3,11 @@
  * error says what is possible instead.
  * @internal
  */
-import type { Placement } from '../actor/behaviour.js';
+
+import { processNodeOf } from '../address.js';
+import type { NodeInfo } from '../api/nodes.js';
+import type { Placement } from '../api/options.js';
 import { InvalidOptionsError, UnknownBehaviourError } from '../errors.js';
-import type { NodeInfo } from '../transport/Transport.js';
-import { processNodeOf } from '../transport/Transport.js';
 
 export interface PlacementView {
   readonly nodeId: string;

@@ -4,15 +4,12 @@
  * duplicates, delays, reordering, partitions, killed nodes). It meets core only at the
  * `Transport` seam, like any network transport.
  */
+
+import { processNodeOf } from '../address.js';
+import type { NodeInfo } from '../api/nodes.js';
+import { type Clock, systemClock } from '../clock.js';
 import { InvalidOptionsError, serializeError } from '../errors.js';
-import { type Clock, systemClock } from '../system/clock.js';
-import {
-  type ExposeHandler,
-  type NodeInfo,
-  processNodeOf,
-  type Transport,
-  type TransportHost,
-} from '../transport/Transport.js';
+import type { ExposeHandler, Transport, TransportHost } from '../transport/Transport.js';
 import { ExposedActors, type ExposeReply } from './exposed.js';
 import { checkFaults, decide, type FaultOptions, type Faults, Lane, mulberry32, NO_FAULTS } from './wire.js';
 

@@ -1,7 +1,7 @@
 /**
  * A clock that moves only when told to, for tests of timers, backoff and ask timeouts.
  */
-import type { Clock } from '../system/clock.js';
+import type { Clock } from '../clock.js';
 
 interface Entry {
   at: number;

@@ -2,8 +2,9 @@
  * Actors exposed on the in-memory network (`system.expose`), and the plain requests a client
  * outside the actor system sends them: JSON in, JSON out, as a NATS client sees them.
  */
+
+import type { Clock } from '../clock.js';
 import { type SerializedError, serializeError } from '../errors.js';
-import type { Clock } from '../system/clock.js';
 import { jsonReplyProblem } from '../transport/jsonReply.js';
 import type { ExposeHandler, TransportHost } from '../transport/Transport.js';
 

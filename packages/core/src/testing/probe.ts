@@ -2,9 +2,10 @@
  * A probe: an actor that records every message it receives, with a helper to wait for the next
  * one. Use its ref wherever a test needs to observe what an actor sends.
  */
-import type { ActorRef } from '../actor/ActorRef.js';
-import { defineActor } from '../actor/behaviour.js';
-import type { ActorSystem } from '../system/ActorSystem.js';
+
+import { defineActor } from '../actor/defineActor.js';
+import type { ActorRef } from '../api/ActorRef.js';
+import type { ActorSystem } from '../api/ActorSystem.js';
 
 /**
  * A recording actor for tests.

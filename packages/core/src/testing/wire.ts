@@ -3,8 +3,9 @@
  * decisions (a small deterministic PRNG, mulberry32, so a failing run can be replayed from its
  * seed) and the lane of each pair of nodes, which delivers in order, when due.
  */
+
+import type { Clock } from '../clock.js';
 import { InvalidOptionsError } from '../errors.js';
-import type { Clock } from '../system/clock.js';
 
 /**
  * A deterministic pseudo-random source: mulberry32, 32 bits of state, numbers in [0, 1).

@@ -11,10 +11,10 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import type { EventStream } from '../api/events.js';
 import { InvalidOptionsError, reviveError, serializeError, ThreadLostError } from '../errors.js';
 import type { Control } from '../remote/protocol.js';
 import type { RemoteRuntime } from '../remote/RemoteRuntime.js';
-import type { EventStream } from '../system/events.js';
 import type { PoolMessage, ThreadOptions, WorkerInit } from './options.js';
 
 interface Slot {
@@ -33,9 +33,9 @@ interface Slot {
 
 /** The compiled worker entry; from sources (tests) use the built copy in dist. */
 function workerEntry(): URL {
-  const url = new URL('./workerEntry.js', import.meta.url);
+  const url = new URL('../system/workerEntry.js', import.meta.url);
   if (existsSync(fileURLToPath(url))) return url;
-  const dist = new URL(url.href.replace('/src/threads/', '/dist/threads/'));
+  const dist = new URL(url.href.replace('/src/system/', '/dist/system/'));
   if (existsSync(fileURLToPath(dist))) return dist;
   throw new InvalidOptionsError(
     `cannot find the worker entry ${url.href}; build @troupe/core first (pnpm build)`,

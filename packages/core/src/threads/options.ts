@@ -22,24 +22,6 @@ export interface ThreadOptions {
   readonly shutdownTimeoutMs?: number;
 }
 
-/**
- * The worker threads of a system (`system.threads`).
- *
- * @example
- * ```ts
- * console.log(system.threads?.size); // e.g. 8
- * await system.threads?.terminate(0); // chaos: kill thread 0; its actors fail and are restarted
- * ```
- */
-export interface ThreadsInfo {
-  /** Number of worker threads. */
-  readonly size: number;
-  /** The node id of each thread (stable across replacements). */
-  readonly nodes: readonly string[];
-  /** Kill thread `index` at once, as a crash would (for chaos tests); the pool replaces it. */
-  terminate(index: number): Promise<void>;
-}
-
 /** @internal What a worker thread is told when it starts. */
 export interface WorkerInit {
   readonly system: string;

@@ -4,26 +4,9 @@
  * transport moves batches of records between nodes and reports membership; core does
  * everything else (refs, asks, supervision, death watch) the same way as for worker threads.
  */
-import type { EventStream } from '../system/events.js';
+import type { EventStream } from '../api/events.js';
+import type { NodeInfo } from '../api/nodes.js';
 import type { jsonReplyProblem } from './jsonReply.js';
-
-/**
- * What a node announces about itself.
- *
- * @example
- * ```ts
- * // In a transport, when a peer's announcement arrives:
- * host.nodeUp({ id: 'n2', threads: ['n2.t0', 'n2.t1'], catalog: ['shop.cart', 'shop.fib'] });
- * ```
- */
-export interface NodeInfo {
-  /** The node id of the process (its main thread). */
-  readonly id: string;
-  /** The node ids of its worker threads. */
-  readonly threads: readonly string[];
-  /** The behaviours its catalog holds. */
-  readonly catalog: readonly string[];
-}
 
 /**
  * What core offers a transport: it is passed to {@link Transport.start}.
@@ -109,18 +92,4 @@ export interface Transport {
     handler: ExposeHandler,
     options?: { readonly stacks?: boolean },
   ): Promise<() => Promise<void>>;
-}
-
-/**
- * A node id of a worker thread is `<process node>.t<i>`; this returns the process node.
- *
- * @example
- * ```ts
- * processNodeOf('n1.t2'); // 'n1'
- * processNodeOf('n1'); // 'n1'
- * ```
- */
-export function processNodeOf(node: string): string {
-  const m = /^(.*)\.t\d+$/.exec(node);
-  return m === null ? node : m[1]!;
 }

@@ -5,12 +5,15 @@
  * its actors through the ordinary supervision path.
  * @internal
  */
+
+import { processNodeOf } from '../address.js';
+import type { EventStream } from '../api/events.js';
+import type { NodeInfo } from '../api/nodes.js';
 import { NodeLostError } from '../errors.js';
 import type { Port } from '../remote/Link.js';
 import type { RemoteRuntime } from '../remote/RemoteRuntime.js';
-import type { EventStream } from '../system/events.js';
 import type { ThreadPool } from '../threads/ThreadPool.js';
-import { type NodeInfo, processNodeOf, type Transport, type TransportHost } from './Transport.js';
+import type { Transport, TransportHost } from './Transport.js';
 
 /** What the bridge needs from its system. */
 export interface BridgeSystem {

@@ -6,7 +6,7 @@
  * @internal
  */
 import type { AnyActorRef, EventObject } from 'xstate';
-import { isActorRef } from '../actor/ActorRef.js';
+import { isActorRef } from '../api/ActorRef.js';
 import { shieldRefs } from './refs.js';
 
 /** A pending delayed event as it is stored. */

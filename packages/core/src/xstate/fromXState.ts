@@ -10,12 +10,13 @@ import {
   type InspectionEvent,
   type Snapshot,
 } from 'xstate';
-import type { ActorRef } from '../actor/ActorRef.js';
+import type { CellSystem } from '../actor/ActorCell.js';
 import type { ReplyTarget } from '../actor/ask.js';
-import { type ActorContext, type Behaviour, defineActor } from '../actor/behaviour.js';
+import { defineActor } from '../actor/defineActor.js';
+import type { ActorRef } from '../api/ActorRef.js';
+import type { ActorContext, Behaviour } from '../api/ActorSystem.js';
+import type { SupervisionOptions } from '../api/supervision.js';
 import { InvalidOptionsError } from '../errors.js';
-import type { SupervisionOptions } from '../supervision/types.js';
-import type { SystemInternals } from '../system/internals.js';
 import { pendingDelays, restoreDelays } from './delays.js';
 import { MachineError, UnansweredAskError } from './errors.js';
 import { persistedSnapshot, resolverOf, restoreRefs } from './refs.js';
@@ -285,7 +286,7 @@ export function fromXState<Ev = any, Input = any>(
         replied: false,
       };
       // The system's clock drives the machine's delays too (a ManualClock in tests).
-      const clock = (ctx.system as Partial<SystemInternals>).clock;
+      const clock = (ctx.system as Partial<CellSystem>).clock;
       const actor = createActor(logic, {
         ...(input === undefined ? {} : { input }),
         ...(restored === undefined ? {} : { snapshot: restored as Snapshot<unknown> }),

@@ -7,12 +7,12 @@
  * @internal
  */
 import type { AnyActorRef, Snapshot } from 'xstate';
-import { type ActorRef, type AskOptions, isActorRef, type TellOptions } from '../actor/ActorRef.js';
+import type { CellSystem } from '../actor/ActorCell.js';
 import { askOptionsError, checkTellOptions } from '../actor/messageOptions.js';
 import { RefBase } from '../actor/RefBase.js';
+import { type ActorRef, type AskOptions, isActorRef, type TellOptions } from '../api/ActorRef.js';
+import type { ActorSystem } from '../api/ActorSystem.js';
 import { ActorStoppedError } from '../errors.js';
-import type { ActorSystem } from '../system/ActorSystem.js';
-import type { SystemInternals } from '../system/internals.js';
 
 /** Deeper than this, values are left as they are (the codec's limit too). */
 const MAX_DEPTH = 32;
@@ -25,7 +25,7 @@ export interface RefResolver {
 
 /** Resolve addresses in `system` (the runtime that hosts the machine: main thread, worker or node). */
 export function resolverOf(system: ActorSystem): RefResolver {
-  const internals = system as Partial<SystemInternals>;
+  const internals = system as Partial<CellSystem>;
   return {
     lookup: (address) => system.lookup(address),
     deadLetter: (address, message) => internals.deadLetter?.(address, message, 'no-such-actor'),

@@ -3,7 +3,7 @@
  * node) loads the same catalog modules; spawning elsewhere sends a name and arguments, so a
  * runtime only ever runs behaviours from its own catalog.
  */
-import { type Behaviour, isBehaviour } from '../actor/behaviour.js';
+import { type Behaviour, type Catalog, isBehaviour } from '../api/ActorSystem.js';
 import {
   type CatalogOwner,
   DuplicateNameError,
@@ -25,15 +25,18 @@ import {
 export type CatalogEntry = Behaviour | string | URL;
 
 /**
- * Behaviours by name.
+ * The {@link Catalog} of a runtime: behaviours by name, and the catalog modules they came from
+ * (loaded through tsx when a module is TypeScript). `system.catalog` is one; `troupe node` makes
+ * one to check its `--spawn` arguments before it joins.
  *
  * @example
  * ```ts
- * system.catalog.register(Counter);
- * system.catalog.names(); // ['counter']
+ * const catalog = new BehaviourCatalog('my tool');
+ * await catalog.load(new URL('./behaviours.js', import.meta.url));
+ * catalog.names(); // ['counter', …]
  * ```
  */
-export class Catalog {
+export class BehaviourCatalog implements Catalog {
   private readonly byName = new Map<string, Behaviour>();
   /** Module specifiers (absolute URLs) loaded into this catalog, for other runtimes to load too. */
   readonly modules: string[] = [];

@@ -1,13 +1,18 @@
 /**
- * Behaviours: what an actor does, as plain data plus functions. A behaviour has a catalog name,
- * so a runtime elsewhere (a worker thread, a remote node) can start it by name — code never
- * travels.
+ * The contract at the heart of Troupe: a behaviour, the context it runs in, and the system that
+ * hosts it. They refer to one another (a behaviour's context exposes its system; the system
+ * spawns behaviours and holds their catalog), so they live in one file: split across files they
+ * would import each other. Everything here is a type (plus the behaviour brand and its guard);
+ * the layers above implement it. See docs/architecture.md.
  */
-import type { MailboxOptions } from '../mailbox/Mailbox.js';
-import { resolveSupervision } from '../supervision/options.js';
-import type { RestartType, SupervisionOptions } from '../supervision/types.js';
-import type { ActorSystem } from '../system/ActorSystem.js';
+
 import type { ActorRef } from './ActorRef.js';
+import type { EventStream } from './events.js';
+import type { NodeStatus, ThreadsInfo } from './nodes.js';
+import type { SpawnOptions } from './options.js';
+import type { PoolOptions, PoolRef } from './pool.js';
+import type { SupervisionOptions } from './supervision.js';
+import type { TerminationReason } from './terminated.js';
 
 /** Brand that marks an object as a Troupe behaviour (works across copies of this module). */
 export const BEHAVIOUR: unique symbol = Symbol.for('troupe.behaviour') as never;
@@ -30,71 +35,6 @@ export const BEHAVIOUR: unique symbol = Symbol.for('troupe.behaviour') as never;
  * ```
  */
 export type ReceiveResult<State> = State | undefined | void | Promise<State | undefined | void>;
-
-/**
- * The message an actor gets when an actor it watches stops (see {@link ActorContext.watch}).
- *
- * @example
- * ```ts
- * receive(ctx, s, m) { if (isTerminated(m)) console.log(m.actor.address, m.reason) }
- * ```
- */
-export interface Terminated {
-  /** Always `'troupe.terminated'`; test for it with {@link isTerminated}. */
-  readonly type: 'troupe.terminated';
-  /** The actor that stopped. */
-  readonly actor: ActorRef;
-  /** Why it stopped: see {@link TerminationReason}. */
-  readonly reason: TerminationReason;
-}
-
-/**
- * Why an actor terminated:
- * - `stopped`: stopped on purpose (by itself, its parent, or `system.stop`), or because its parent stopped;
- * - `failed`: stopped by its supervisor after a failure;
- * - `shutdown`: stopped by `system.shutdown()`;
- * - `orphaned`: its parent's node was declared down, so its supervisor has started a replacement
- *   elsewhere and this copy stops (it is not the live incarnation any more);
- * - `thread-lost` / `node-lost`: the thread or node it ran on died.
- *
- * @example
- * ```ts
- * async onStop(_ctx, session, reason) {
- *   // Only a deliberate stop ends the session; after a shutdown the next run picks it up again.
- *   if (reason === 'stopped') await sessions.delete(session.id);
- * },
- * ```
- */
-export type TerminationReason = (typeof TERMINATION_REASONS)[number];
-
-/**
- * Every {@link TerminationReason}, e.g. to check one that arrived as data.
- *
- * @example
- * ```ts
- * const known = (TERMINATION_REASONS as readonly string[]).includes(reason);
- * ```
- */
-export const TERMINATION_REASONS = [
-  'stopped',
-  'failed',
-  'shutdown',
-  'orphaned',
-  'thread-lost',
-  'node-lost',
-] as const;
-
-/**
- * True if `m` is a {@link Terminated} notification.
- *
- * @example
- * ```ts
- * if (isTerminated(m)) ctx.spawn(Worker)
- * ```
- */
-export function isTerminated(m: unknown): m is Terminated {
-  return typeof m === 'object' && m !== null && (m as Terminated).type === 'troupe.terminated';
-}
 
 /**
  * Keyed timers that send a message to the actor itself; all are cancelled when it stops or restarts.
@@ -121,61 +61,6 @@ export interface Timers<Msg> {
   cancelAll(): void;
   /** True while a timer with this key is scheduled. */
   isActive(key: string): boolean;
-}
-
-/**
- * Where `spawn` puts an actor:
- * - `'local'` (default): in the caller's runtime (thread);
- * - `'thread'`: on the system's pool of worker threads (round-robin);
- * - `{ thread: i }`: on worker thread `i` (0-based);
- * - `'main'`: on the main thread (from inside a worker thread);
- * - `{ node: id }`: on a node of the system (`id` from `system.nodes()`: a node, or one of its threads);
- * - `'any-node'`: on another node that offers the behaviour (round-robin).
- *
- * @example
- * ```ts
- * const a = system.spawn(Fib, undefined, { placement: 'thread' });
- * const b = system.spawn(Fib, undefined, { placement: { thread: 0 } });
- * const peer = system.nodes().find((n) => !n.self);
- * if (peer) system.spawn(Fib, undefined, { placement: { node: peer.id } });
- * ```
- */
-export type Placement =
-  | 'local'
-  | 'thread'
-  | 'main'
-  | 'any-node'
-  | {
-      /** Index of the worker thread in the system's pool (0-based, below `system.threads.size`). */
-      readonly thread: number;
-    }
-  | {
-      /** A node id from `system.nodes()`: a node's `id` (its main thread) or one of its `threads`. */
-      readonly node: string;
-    };
-
-/**
- * Options of `spawn` (from the system or from inside an actor).
- *
- * @example
- * ```ts
- * const cart = system.spawn(Cart, { user: 'ann' }, {
- *   name: 'cart-ann',
- *   mailbox: { capacity: 100, overflow: 'reject' },
- *   restart: 'permanent',
- *   placement: 'thread',
- * });
- * ```
- */
-export interface SpawnOptions {
-  /** A name unique among the siblings; default: a generated `$…` name. Named top-level actors can be found with `system.lookup(name)`. */
-  readonly name?: string;
-  /** Bounded mailbox and overflow policy; default unbounded. */
-  readonly mailbox?: MailboxOptions;
-  /** When the supervisor restarts this child (OTP's restart type). Default `transient`. */
-  readonly restart?: RestartType;
-  /** Where the actor runs. Default `'local'`. The ref works the same in every placement. */
-  readonly placement?: Placement;
 }
 
 /**
@@ -292,44 +177,6 @@ export interface Behaviour<Msg = any, State = any, Args = any, Reply = any>
 }
 
 /**
- * Define a behaviour with typed messages, state, spawn arguments and ask replies.
- *
- * @example
- * ```ts
- * type Msg = { type: 'inc'; by: number } | { type: 'get' };
- * export const Counter = defineActor<Msg, number, number, number>({
- *   name: 'counter',
- *   init: (_ctx, start) => start,
- *   receive(ctx, n, m) {
- *     if (m.type === 'inc') return n + m.by;
- *     ctx.reply(n);
- *   },
- * });
- * ```
- */
-export function defineActor<Msg, State = undefined, Args = void, Reply = unknown>(
-  definition: ActorDefinition<Msg, State, Args, Reply>,
-): Behaviour<Msg, State, Args, Reply> {
-  if (typeof definition !== 'object' || definition === null) {
-    throw new TypeError(
-      'defineActor() takes an object: { name, init?, receive, onStop?, onRestart?, supervision? }',
-    );
-  }
-  if (typeof definition.name !== 'string' || definition.name.length === 0) {
-    throw new TypeError(
-      'defineActor(): `name` must be a non-empty string (the catalog name of the behaviour)',
-    );
-  }
-  if (typeof definition.receive !== 'function') {
-    throw new TypeError(
-      `defineActor('${definition.name}'): \`receive\` must be a function (ctx, state, message) => state`,
-    );
-  }
-  if (definition.supervision !== undefined) resolveSupervision(definition.supervision); // fail now, not at the first failure
-  return Object.freeze({ ...definition, [BEHAVIOUR]: true as const });
-}
-
-/**
  * True if `value` is a behaviour made by {@link defineActor} (or an adapter such as `fromXState`).
  *
  * @example
@@ -339,4 +186,135 @@ export function defineActor<Msg, State = undefined, Args = void, Reply = unknown
  */
 export function isBehaviour(value: unknown): value is Behaviour {
   return typeof value === 'object' && value !== null && (value as Behaviour)[BEHAVIOUR] === true;
+}
+
+/**
+ * The behaviours a runtime can start by name: what `system.catalog` offers. Every runtime (the
+ * main thread, each worker thread, each node) has its own, loaded from the same modules.
+ *
+ * @example
+ * ```ts
+ * system.catalog.register(Counter);
+ * console.log(system.catalog.names()); // ['counter', …]
+ * await system.catalog.load(new URL('./behaviours.js', import.meta.url));
+ * ```
+ */
+export interface Catalog {
+  /** The module URLs loaded so far, in load order (worker threads load the same). */
+  readonly modules: readonly string[];
+  /** Register a behaviour under its name; registering the same object again is a no-op. */
+  register(behaviour: Behaviour): void;
+  /** The behaviour registered under `name`, or `undefined`. */
+  get(name: string): Behaviour | undefined;
+  /** The behaviour registered under `name`; throws `UnknownBehaviourError` naming the fix if there is none. */
+  require(name: string): Behaviour;
+  /** True if a behaviour is registered under `name`. */
+  has(name: string): boolean;
+  /** True if the behaviour named `name` came from a catalog module (so other runtimes can load it too). */
+  isFromModule(name: string): boolean;
+  /** The registered names, sorted. */
+  names(): string[];
+  /** Import a catalog module and register every behaviour it exports. */
+  load(specifier: string | URL): Promise<void>;
+}
+
+/**
+ * Counters and gauges of a running system (of this runtime: worker threads and other nodes
+ * keep their own).
+ *
+ * @example
+ * ```ts
+ * setInterval(() => {
+ *   const { queuedMessages, deepestMailboxes, deadLettersByReason } = system.stats();
+ *   if (queuedMessages > 10_000) console.warn('backlog', deepestMailboxes, deadLettersByReason);
+ * }, 10_000).unref();
+ * ```
+ */
+export interface SystemStats {
+  /** Live actors (not counting the root guardian). */
+  readonly actors: number;
+  /** Messages processed by all actors. */
+  readonly messagesProcessed: number;
+  /** Dead letters so far. */
+  readonly deadLetters: number;
+  /** Dead letters by reason. */
+  readonly deadLettersByReason: Readonly<Record<string, number>>;
+  /** Messages waiting in all mailboxes together. */
+  readonly queuedMessages: number;
+  /** The deepest mailboxes (up to 5), deepest first. */
+  readonly deepestMailboxes: readonly {
+    /** Address of the actor. */
+    readonly actor: string;
+    /** Messages waiting in its mailbox. */
+    readonly depth: number;
+  }[];
+  /** Asks waiting for a reply. */
+  readonly pendingAsks: number;
+  /** Input from other runtimes or the network that was dropped, by cause (malformed, unknown version, unroutable, …). */
+  readonly droppedByCause: Readonly<Record<string, number>>;
+  /** Tells from this runtime that other nodes refused because a bounded mailbox was full (reported back to us). */
+  readonly rejectedByPeers: number;
+}
+
+/**
+ * A running actor system.
+ *
+ * @example
+ * ```ts
+ * const system = await createActorSystem({ name: 'shop' });
+ * const cart = system.spawn(Cart, { user: 'ann' }, { name: 'cart-ann' });
+ * await cart.ask({ type: 'add', sku: 'x1' });
+ * await system.shutdown();
+ * ```
+ */
+export interface ActorSystem {
+  /** The system's name. */
+  readonly name: string;
+  /** This runtime's node id. */
+  readonly nodeId: string;
+  /** Lifecycle, dead-letter, supervision and fatal events. */
+  readonly events: EventStream;
+  /** The behaviours this runtime can run. */
+  readonly catalog: Catalog;
+  /** Start a top-level actor (supervised by the root guardian) from a behaviour or its catalog name. */
+  spawn<M, S, A, R>(
+    behaviour: Behaviour<M, S, A, R> | string,
+    args?: A,
+    options?: SpawnOptions,
+  ): ActorRef<M, R>;
+  /**
+   * Start a pool of `size` routees of one behaviour behind one ref, supervised by a pool actor.
+   * Routing: round-robin (default), broadcast, consistent-hash, or balancing (pull-based).
+   */
+  spawnPool<M, S, A, R>(
+    behaviour: Behaviour<M, S, A, R> | string,
+    args?: A,
+    options?: PoolOptions<M>,
+  ): PoolRef<M, R>;
+  /** Stop a top-level actor (its children first); resolves once it has terminated. */
+  stop(ref: ActorRef): Promise<void>;
+  /** Find an actor by top-level name (`'cart'`), path (`'cart/items'`, `'user/cart'`) or full address. */
+  lookup<M = any, R = unknown>(nameOrPath: string): ActorRef<M, R> | undefined;
+  /** The nodes of the system that this node knows to be up (itself first). */
+  nodes(): NodeStatus[];
+  /**
+   * Make an actor answer plain requests on the transport (for NATS: subject
+   * `troupe.<system>.svc.<name>`, JSON body and reply), so clients in any language can call it.
+   * Resolves to a function that withdraws it. `timeoutMs` bounds each ask (default: the system's
+   * `askTimeoutMs`). An error reply carries the error's `name` and `message` only; `stacks: true`
+   * adds its `stack` and `cause`, which show this host's file paths: for development only.
+   */
+  expose(
+    ref: ActorRef,
+    name: string,
+    options?: { readonly timeoutMs?: number; readonly stacks?: boolean },
+  ): Promise<() => Promise<void>>;
+  /** The worker threads, for systems created with `threads`. */
+  readonly threads: ThreadsInfo | undefined;
+  /** Counters: actors, messages processed, dead letters, mailbox depths. */
+  stats(): SystemStats;
+  /** Stop every actor (children before parents), reject pending asks, and release all timers. */
+  shutdown(): Promise<void>;
+  /** Resolves when the system has shut down (also after a fatal error). */
+  readonly whenTerminated: Promise<void>;
 }

@@ -6,8 +6,8 @@
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
-import { LocalActorSystem } from '../system/LocalActorSystem.js';
-import type { PoolMessage, WorkerInit } from './options.js';
+import type { PoolMessage, WorkerInit } from '../threads/options.js';
+import { LocalActorSystem } from './LocalActorSystem.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;

@@ -3,7 +3,7 @@
  * and tests to observe. Publishing costs nothing when nobody listens to that kind of event.
  */
 import type { SerializedError } from '../errors.js';
-import type { Directive } from '../supervision/types.js';
+import type { Directive } from './supervision.js';
 
 /**
  * Why a message became a dead letter:
