@@ -21,10 +21,11 @@ import type { ActorRef, AskOptions } from '../api/ActorRef.js';
 import { ActorStoppedError, SystemShutdownError } from '../errors.js';
 import { RefEncoder } from './codec.js';
 import type { RefHost, RemoteTarget } from './host.js';
-import { Link, type Port } from './Link.js';
+import { Link } from './Link.js';
 import { type Control, Rec } from './protocol.js';
 import { RemoteActorRef } from './RemoteActorRef.js';
 import type { RemoteHost } from './RemoteHost.js';
+import { LATER, Routes } from './Routes.js';
 import { refuseRecords } from './refusedRecords.js';
 
 export abstract class LinkTable implements RefHost {
@@ -45,10 +46,12 @@ export abstract class LinkTable implements RefHost {
     this.downNodes.delete(node);
   }
 
-  /** The port for a node no one attached one for (reached through a transport or a gateway), if any. */
-  defaultPort: ((node: string) => Port | undefined) | undefined;
+  /** The resolver chain: which port carries the records for another runtime (see `Routes.ts`). */
+  readonly routes: Routes;
 
-  constructor(readonly host: RemoteHost) {}
+  constructor(readonly host: RemoteHost) {
+    this.routes = new Routes(host.nodeId);
+  }
 
   /** The main thread of this process (the only runtime trusted to report lost runtimes). */
   get mainNode(): string {
@@ -65,10 +68,16 @@ export abstract class LinkTable implements RefHost {
     if (l === undefined) {
       l = new Link(node, (batch, error) => this.postFailed(node, batch, error));
       this.links.set(node, l);
-      const port = this.defaultPort?.(node);
-      if (port !== undefined) l.attach(port);
+      const port = this.routes.resolve(node);
+      if (port !== undefined && port !== LATER) l.attach(port);
     }
     return l;
+  }
+
+  /** Why records for `node` cannot go anywhere, or `undefined` when a step of the chain owns it. */
+  protected unroutable(node: string): string | undefined {
+    if (this.routes.resolve(node) !== undefined) return undefined;
+    return `no route to runtime ${node}: it is not a worker thread of this process, and no transport reaches it (routes: ${this.routes.names().join(' → ') || 'none'})`;
   }
 
   // ---- Outbound -----------------------------------------------------------------------------
@@ -79,7 +88,8 @@ export abstract class LinkTable implements RefHost {
       return;
     }
     const link = this.link(ref.node);
-    if (!link.open) {
+    // The chain's last step: what no step owns is a dead letter (checked only while unattached).
+    if (!link.open || (!link.connected && this.unroutable(ref.node) !== undefined)) {
       this.host.deadLetter(ref.address, message, 'no-such-actor');
       return;
     }
@@ -135,6 +145,11 @@ export abstract class LinkTable implements RefHost {
     const link = this.link(ref.node);
     if (!link.open) {
       target.fail(new ActorStoppedError(ref.address, `its runtime ${ref.node} is gone for good`));
+      return 0;
+    }
+    const nowhere = link.connected ? undefined : this.unroutable(ref.node);
+    if (nowhere !== undefined) {
+      target.fail(new ActorStoppedError(ref.address, nowhere));
       return 0;
     }
     const down = this.downNodes.get(ref.node);

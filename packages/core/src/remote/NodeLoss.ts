@@ -16,6 +16,7 @@ import type { TerminationReason } from '../api/terminated.js';
 import { ActorStoppedError } from '../errors.js';
 import { Sys } from '../supervision/handles.js';
 import { RemoteTies } from './RemoteTies.js';
+import { LATER } from './Routes.js';
 
 export class NodeLoss extends RemoteTies {
   /**
@@ -53,8 +54,8 @@ export class NodeLoss extends RemoteTies {
       link.detach(); // what was queued for the lost runtime is dropped (at-most-once)
       // A node on the network keeps its network port (NATS drops what nobody receives); a thread's
       // link waits for the replacement thread.
-      const port = this.defaultPort?.(node);
-      if (port !== undefined) link.attach(port);
+      const port = this.routes.resolve(node);
+      if (port !== undefined && port !== LATER) link.attach(port);
     }
     const err = error ?? new ActorStoppedError(node, `its runtime was lost (${detail})`);
     const children = this.childrenByNode.get(node);

@@ -154,25 +154,7 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
       transports,
     );
     this.bridge = bridge;
-    const pool = this.pool;
-    if (pool !== undefined) {
-      const remote = this.remote;
-      pool.onForward = (from, to, batch) => {
-        try {
-          bridge.send(from, to, batch);
-        } catch (e) {
-          // A thread's message the codec refuses (a cycle, too large) must not crash this thread.
-          remote?.forwardFailed(
-            to,
-            batch,
-            e,
-            (b) => bridge.send(from, to, b),
-            (records) => pool.forwardIn(from, to, records),
-          );
-        }
-      };
-    }
-    for (const t of transports) await t.start(bridge);
+    await bridge.start();
   }
 
   get threads(): ThreadsInfo | undefined {

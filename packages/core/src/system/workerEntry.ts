@@ -6,6 +6,7 @@
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
+import { LATER } from '../remote/Routes.js';
 import type { PoolMessage, WorkerInit } from '../threads/options.js';
 import { LocalActorSystem } from './LocalActorSystem.js';
 
@@ -20,13 +21,18 @@ async function main(): Promise<void> {
   );
   for (const url of init.catalog) await system.catalog.load(url);
   const runtime = system.remote!;
-  runtime.link(init.mainNode).attach({ post: (batch, transfer) => port.postMessage(batch, transfer ?? []) });
-  // Nodes on the network are reached through the main thread, the gateway of this process.
+  // The resolver chain of a thread (see remote/Routes.ts): the runtimes of this process are
+  // attached here (the main thread now, the other threads as the pool connects them); every
+  // other runtime is reached through the main thread, the gateway of this process.
   const local = new Set([init.mainNode, ...init.threadNodes]);
-  runtime.defaultPort = (node) =>
-    local.has(node)
-      ? undefined
-      : { post: (batch) => port.postMessage({ to: node, batch } satisfies PoolMessage) };
+  runtime.routes.add({
+    name: 'gateway',
+    resolve: (node) =>
+      local.has(node)
+        ? LATER
+        : { post: (batch) => port.postMessage({ to: node, batch } satisfies PoolMessage) },
+  });
+  runtime.link(init.mainNode).attach({ post: (batch, transfer) => port.postMessage(batch, transfer ?? []) });
   const peers: MessagePort[] = [];
   port.on('message', (m: unknown) => {
     if (Array.isArray(m)) {

@@ -15,6 +15,7 @@ import type { EventStream } from '../api/events.js';
 import { InvalidOptionsError, reviveError, serializeError, ThreadLostError } from '../errors.js';
 import type { Control } from '../remote/protocol.js';
 import type { RemoteRuntime } from '../remote/RemoteRuntime.js';
+import { LATER } from '../remote/Routes.js';
 import type { PoolMessage, ThreadOptions, WorkerInit } from './options.js';
 
 interface Slot {
@@ -72,6 +73,10 @@ export class ThreadPool {
       lastError: undefined,
       killed: false,
     }));
+    // The threads' step of the resolver chain (remote/Routes.ts): records for a thread wait in
+    // its link until the thread is ready and the link is attached (onReady).
+    const threads = new Set(this.slots.map((s) => s.node));
+    runtime.routes.add({ name: 'threads', resolve: (node) => (threads.has(node) ? LATER : undefined) });
   }
 
   get nodes(): string[] {
@@ -112,13 +117,38 @@ export class ThreadPool {
     worker.on('exit', (code) => this.onExit(slot, worker, code));
   }
 
-  /** Called with batches a thread sends to a node on the network. */
-  onForward: ((from: string, to: string, batch: unknown[]) => void) | undefined;
+  /**
+   * A thread sent a batch for a runtime of another process: it goes on through this runtime's
+   * resolver chain (the transports), as the thread's own. A batch the transport refuses (a cycle
+   * the codec cannot write, too large) must not crash the thread: its records are refused one by
+   * one, the thread's asks answered with the error.
+   */
+  private forwardOut(from: string, to: string, batch: unknown[]): void {
+    const port = this.runtime.routes.resolve(to, from);
+    if (port === undefined || port === LATER) {
+      this.runtime.host.dropped(
+        'unroutable',
+        `a batch from thread ${from} for ${to}, which no transport reaches`,
+      );
+      return;
+    }
+    try {
+      port.post(batch, undefined);
+    } catch (e) {
+      this.runtime.forwardFailed(
+        to,
+        batch,
+        e,
+        (b) => port.post(b, undefined),
+        (records) => this.forwardIn(from, to, records),
+      );
+    }
+  }
 
   private onControl(slot: Slot, m: PoolMessage): void {
     if ('ready' in m) this.onReady(slot);
     else if ('startError' in m) slot.lastError = reviveError(m.startError);
-    else if ('to' in m) this.onForward?.(slot.node, m.to, m.batch);
+    else if ('to' in m) this.forwardOut(slot.node, m.to, m.batch);
   }
 
   /** Hand a batch from the network to thread `to`; false if no such thread is running. */

@@ -1,8 +1,15 @@
 /**
  * The bridge between the main runtime and its network transports: it routes batches between
- * the transport, this process's main runtime and its worker threads (the main thread is the
+ * the transports, this process's main runtime and its worker threads (the main thread is the
  * gateway of its threads), keeps the membership view, and turns a lost node into failures of
  * its actors through the ordinary supervision path.
+ *
+ * It is the transports' step of the resolver chain (remote/Routes.ts): a record for a runtime of
+ * another process goes out through the transport that announced that process. Each transport is
+ * started with a {@link TransportLane} of its own, so the bridge knows which one reaches which
+ * node; with a single transport, it also carries records for nodes not announced (yet).
+ * Owns: membership, and which transport reaches which node. May not touch: records (it moves
+ * batches), actors.
  * @internal
  */
 
@@ -35,7 +42,27 @@ export class TransportBridge implements TransportHost {
     private readonly pool: ThreadPool | undefined,
     readonly transports: readonly Transport[],
   ) {
-    runtime.defaultPort = (node) => this.portFor(node);
+    runtime.routes.add({ name: 'transports', resolve: (node, from) => this.portFor(node, from) });
+  }
+
+  /** The process nodes each transport announced: the one that carries their records. */
+  private readonly reachedBy = new Map<string, Transport>();
+
+  /** Start every transport, each with its own lane to this bridge. */
+  async start(): Promise<void> {
+    for (const t of this.transports) await t.start(new TransportLane(this, t));
+  }
+
+  /** `transport` announced `info` (see {@link TransportLane}). */
+  reached(transport: Transport, info: NodeInfo): void {
+    if (!this.reachedBy.has(info.id)) this.reachedBy.set(info.id, transport);
+    this.nodeUp(info);
+  }
+
+  /** `transport` lost `node`. */
+  lost(transport: Transport, node: string, how: 'down' | 'leave', detail: string): void {
+    if (this.reachedBy.get(node) === transport) this.reachedBy.delete(node);
+    this.nodeDown(node, how, detail);
   }
 
   get systemName(): string {
@@ -54,18 +81,24 @@ export class TransportBridge implements TransportHost {
     return this.system.events;
   }
 
-  /** The port of a node reached over the network (anything that is not this process). */
-  private portFor(node: string): Port | undefined {
+  /**
+   * The port of a runtime of another process: which transport carries a batch is decided when
+   * it is posted, so a node announced later (or by another transport after a loss) is reached.
+   */
+  private portFor(node: string, from: string): Port | undefined {
     if (processNodeOf(node) === this.system.nodeId) return undefined;
-    const from = this.system.nodeId;
     return { post: (batch) => this.send(from, node, batch) };
   }
 
   /** Send a batch from a runtime of this process (main or a thread) to another node. */
   send(from: string, to: string, batch: unknown[]): void {
-    const t = this.transports[0];
+    const node = processNodeOf(to);
+    const t = this.reachedBy.get(node) ?? (this.transports.length === 1 ? this.transports[0] : undefined);
     if (t === undefined) {
-      this.system.dropped('unroutable', `no transport reaches node ${to}`);
+      this.system.dropped(
+        'unroutable',
+        `a batch for ${to}: none of this node's ${this.transports.length} transports has announced node ${node}`,
+      );
       return;
     }
     t.send(from, to, batch);
@@ -106,5 +139,44 @@ export class TransportBridge implements TransportHost {
 
   dropped(cause: string, detail: string): void {
     this.system.dropped(cause, detail);
+  }
+}
+
+/**
+ * What one transport sees of the bridge: the bridge itself, except that the nodes this transport
+ * announces (and loses) are recorded as reached by it.
+ */
+export class TransportLane implements TransportHost {
+  constructor(
+    private readonly bridge: TransportBridge,
+    private readonly transport: Transport,
+  ) {}
+
+  get systemName(): string {
+    return this.bridge.systemName;
+  }
+  get nodeId(): string {
+    return this.bridge.nodeId;
+  }
+  get threadNodes(): readonly string[] {
+    return this.bridge.threadNodes;
+  }
+  get catalog(): readonly string[] {
+    return this.bridge.catalog;
+  }
+  get events(): EventStream {
+    return this.bridge.events;
+  }
+  deliver(from: string, to: string, batch: unknown[]): void {
+    this.bridge.deliver(from, to, batch);
+  }
+  nodeUp(info: NodeInfo): void {
+    this.bridge.reached(this.transport, info);
+  }
+  nodeDown(node: string, how: 'down' | 'leave', detail: string): void {
+    this.bridge.lost(this.transport, node, how, detail);
+  }
+  dropped(cause: string, detail: string): void {
+    this.bridge.dropped(cause, detail);
   }
 }
