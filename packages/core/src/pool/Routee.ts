@@ -8,8 +8,9 @@
  * @internal
  */
 import type { Transferable } from 'node:worker_threads';
-import { type ActorCell, cellOf, Status } from '../actor/ActorCell.js';
+import { type ActorCell, cellOf } from '../actor/ActorCell.js';
 import type { ReplyTarget } from '../actor/ask.js';
+import { Status } from '../actor/CellBase.js';
 import { LocalActorRef } from '../actor/LocalActorRef.js';
 import type { ActorRef } from '../api/ActorRef.js';
 import type { Clock } from '../clock.js';

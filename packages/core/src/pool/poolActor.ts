@@ -8,7 +8,8 @@
  * core only through `routees`, `setRoutees`, `markDown`, `markUp`, `tell`, `ask` and `close`.
  * @internal
  */
-import { type ActorCell, Status } from '../actor/ActorCell.js';
+import type { ActorCell } from '../actor/ActorCell.js';
+import { Status } from '../actor/CellBase.js';
 import { defineActor } from '../actor/defineActor.js';
 import type { ActorRef } from '../api/ActorRef.js';
 import type { Behaviour } from '../api/ActorSystem.js';

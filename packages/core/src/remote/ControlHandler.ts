@@ -12,9 +12,9 @@
  * `RemoteTies.ts` beyond the additions and removals noted below.
  * @internal
  */
-import { ActorCell, Status } from '../actor/ActorCell.js';
+import { ActorCell } from '../actor/ActorCell.js';
+import { Status } from '../actor/CellBase.js';
 import { formatAddress, parseAddress, processNodeOf } from '../address.js';
-import type { MailboxOptions } from '../api/options.js';
 import {
   DuplicateNameError,
   NodeLostError,
@@ -23,6 +23,7 @@ import {
   ThreadLostError,
   UnknownBehaviourError,
 } from '../errors.js';
+import { wireMailbox } from '../mailbox/policy.js';
 import { Sys } from '../supervision/handles.js';
 import { reviveRefs } from './codec.js';
 import { NodeLoss } from './NodeLoss.js';
@@ -231,19 +232,4 @@ export class ControlHandler extends NodeLoss {
       ? new UnknownBehaviourError(behaviour, `worker thread ${host.nodeId}`, names, 'thread')
       : new UnknownBehaviourError(behaviour, `node ${proc} (this process)`, names);
   }
-}
-
-const POLICIES = new Set(['dropNewest', 'dropOldest', 'reject']);
-
-/** Mailbox options from the wire (untrusted; JSON turns Infinity into null): anything odd means unbounded. */
-function wireMailbox(m: { capacity?: unknown; overflow?: unknown }): Required<MailboxOptions> {
-  const capacity =
-    typeof m.capacity === 'number' && Number.isInteger(m.capacity) && m.capacity >= 1
-      ? m.capacity
-      : Number.POSITIVE_INFINITY;
-  const overflow =
-    typeof m.overflow === 'string' && POLICIES.has(m.overflow)
-      ? (m.overflow as Required<MailboxOptions>['overflow'])
-      : 'dropNewest';
-  return { capacity, overflow };
 }

@@ -11,8 +11,9 @@
  * sender's link.
  * @internal
  */
-import { Status } from '../actor/ActorCell.js';
+
 import type { ReplyTarget } from '../actor/ask.js';
+import { Status } from '../actor/CellBase.js';
 import { reviveError, type SerializedError, serializeError } from '../errors.js';
 import { ControlHandler } from './ControlHandler.js';
 import { reviveRefs } from './codec.js';

@@ -11,7 +11,7 @@
  * May not touch: inbound records or controls; it calls nothing above it.
  * @internal
  */
-import { Status } from '../actor/ActorCell.js';
+import { Status } from '../actor/CellBase.js';
 import type { TerminationReason } from '../api/terminated.js';
 import { ActorStoppedError } from '../errors.js';
 import { Sys } from '../supervision/handles.js';

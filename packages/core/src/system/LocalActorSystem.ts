@@ -6,8 +6,9 @@
  */
 import { availableParallelism } from 'node:os';
 import type { CellSystem } from '../actor/ActorCell.js';
-import { ActorCell, Status } from '../actor/ActorCell.js';
+import { ActorCell } from '../actor/ActorCell.js';
 import { PendingAsks } from '../actor/ask.js';
+import { Status } from '../actor/CellBase.js';
 import { defineActor } from '../actor/defineActor.js';
 import { LocalActorRef } from '../actor/LocalActorRef.js';
 import { parseAddress, processNodeOf } from '../address.js';

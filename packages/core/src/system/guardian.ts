@@ -5,7 +5,8 @@
  */
 
 import type { CellSystem } from '../actor/ActorCell.js';
-import { ActorCell, Status } from '../actor/ActorCell.js';
+import { ActorCell } from '../actor/ActorCell.js';
+import { Status } from '../actor/CellBase.js';
 import type { Behaviour } from '../api/ActorSystem.js';
 
 const GUARDIAN_MAILBOX = { capacity: Number.POSITIVE_INFINITY, overflow: 'dropNewest' } as const;
