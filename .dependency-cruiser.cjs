@@ -10,7 +10,7 @@
  * and of the layers below it, never above. Paths are relative to packages/core/src.
  */
 const CORE_LAYERS = [
-  ['base', '(errors|address|clock)\\.ts'], // errors, actor addresses, the clock: no imports of ours
+  ['base', '(errors|serializedError|address|clock)\\.ts'], // errors, actor addresses, the clock: no imports of ours
   ['api', 'api/'], // the public contract: refs, behaviours, contexts, the system, events (types)
   ['queues', '(mailbox|dispatch)/'], // mailboxes and the run queue of actors with work
   ['supervision', 'supervision/'], // strategies, directives, restart intensity and backoff

@@ -1,7 +1,9 @@
 /**
  * Every error a Troupe user can see. Each class sets `name`, accepts `{ cause }` and has an
- * `is…` guard, so code can match errors that crossed a thread or network boundary by name.
+ * `is…` guard, so code can match errors that crossed a thread or network boundary by name
+ * (their serialized form is in `serializedError.ts`).
  */
+import { describeCause } from './serializedError.js';
 
 /**
  * Options accepted by every Troupe error.
@@ -300,93 +302,6 @@ export class DuplicateNameError extends TroupeError {
 }
 /** True if `e` is a {@link DuplicateNameError}. @example `isDuplicateNameError(e)` */
 export const isDuplicateNameError = guard<DuplicateNameError>('DuplicateNameError');
-
-/**
- * An error in a form that can cross a thread or network boundary.
- *
- * @example
- * ```ts
- * system.events.on('supervision', ({ actor, error }) => {
- *   console.warn(`${actor} failed: ${error.name}: ${error.message}`, error.cause?.message ?? '');
- * });
- * ```
- */
-export interface SerializedError {
-  /** The error's `name`, e.g. `'TypeError'` or `'AskTimeoutError'` (`'NonError'` for a thrown non-error). */
-  readonly name: string;
-  /** The error's `message`. */
-  readonly message: string;
-  /** The stack trace, as captured where the error was thrown. */
-  readonly stack?: string;
-  /** The error's `cause`, serialized the same way (followed to depth 8). */
-  readonly cause?: SerializedError;
-}
-
-/**
- * An error revived from its serialized form (it crossed a thread or network boundary). It keeps
- * the original `name`, `message` and `stack`, so deciders and guards can match it by name.
- *
- * @example
- * ```ts
- * const e = reviveError({ name: 'TypeError', message: 'x' }); e.name === 'TypeError'
- * ```
- */
-export class RemoteError extends Error {
-  /** The original error's `name` (e.g. `'TypeError'`), not `'RemoteError'`. */
-  override name: string;
-  constructor(serialized: SerializedError) {
-    super(
-      serialized.message,
-      serialized.cause === undefined ? undefined : { cause: reviveError(serialized.cause) },
-    );
-    this.name = serialized.name;
-    if (serialized.stack !== undefined) this.stack = serialized.stack;
-  }
-}
-
-/**
- * Turn any thrown value into `{ name, message, stack, cause }` (causes followed to depth 8).
- *
- * @example
- * ```ts
- * port.postMessage({ error: serializeError(e) })
- * ```
- */
-export function serializeError(error: unknown, depth = 0): SerializedError {
-  if (error instanceof Error) {
-    const out: { name: string; message: string; stack?: string; cause?: SerializedError } = {
-      name: error.name,
-      message: error.message,
-    };
-    if (error.stack !== undefined) out.stack = error.stack;
-    if (error.cause !== undefined && depth < 8) out.cause = serializeError(error.cause, depth + 1);
-    return out;
-  }
-  return { name: 'NonError', message: describeCause(error) };
-}
-
-/**
- * Turn a {@link SerializedError} back into an `Error` (a {@link RemoteError}).
- *
- * @example
- * ```ts
- * const err = reviveError(msg.error)
- * ```
- */
-export function reviveError(serialized: SerializedError): Error {
-  return new RemoteError(serialized);
-}
-
-/** A one-line description of a thrown value, for error messages. */
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
-  if (typeof cause === 'string') return cause;
-  try {
-    return JSON.stringify(cause) ?? String(cause);
-  } catch {
-    return String(cause);
-  }
-}
 
 /**
  * The worker thread that hosted an actor died (it exited, threw outside any actor, or hit its

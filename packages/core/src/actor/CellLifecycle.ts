@@ -12,7 +12,7 @@
  * @internal
  */
 import type { TerminationReason } from '../api/terminated.js';
-import { serializeError } from '../errors.js';
+import { serializeError } from '../serializedError.js';
 import { type ChildHandle, type Supervisor, Sys, type SystemMessage } from '../supervision/handles.js';
 import { onChildFailed, onChildTerminated } from '../supervision/supervise.js';
 import type { ReplyTarget } from './ask.js';

@@ -2,7 +2,7 @@
  * The event stream: lifecycle, dead letters, supervision decisions and fatal errors, for users
  * and tests to observe. Publishing costs nothing when nobody listens to that kind of event.
  */
-import type { SerializedError } from '../errors.js';
+import type { SerializedError } from '../serializedError.js';
 import type { Directive } from './supervision.js';
 
 /**

@@ -15,15 +15,9 @@
 import { ActorCell } from '../actor/ActorCell.js';
 import { Status } from '../actor/CellBase.js';
 import { formatAddress, parseAddress, processNodeOf } from '../address.js';
-import {
-  DuplicateNameError,
-  NodeLostError,
-  reviveError,
-  serializeError,
-  ThreadLostError,
-  UnknownBehaviourError,
-} from '../errors.js';
+import { DuplicateNameError, NodeLostError, ThreadLostError, UnknownBehaviourError } from '../errors.js';
 import { wireMailbox } from '../mailbox/policy.js';
+import { reviveError, serializeError } from '../serializedError.js';
 import { Sys } from '../supervision/handles.js';
 import { reviveRefs } from './codec.js';
 import { NodeLoss } from './NodeLoss.js';

@@ -14,7 +14,7 @@
 
 import type { ReplyTarget } from '../actor/ask.js';
 import { Status } from '../actor/CellBase.js';
-import { reviveError, type SerializedError, serializeError } from '../errors.js';
+import { reviveError, type SerializedError, serializeError } from '../serializedError.js';
 import { ControlHandler } from './ControlHandler.js';
 import { reviveRefs } from './codec.js';
 import type { Link } from './Link.js';

@@ -4,7 +4,7 @@
  * new channel per ask), control records, local delivery, and refs revived from addresses.
  *
  * Owns: the link table, the ref encoder, the nodes known to be down (asks to them fail at once),
- * the default port. Only {@link link} adds a link, and links are never removed, so a `Link` object
+ * the resolver chain (`Routes.ts`: which port a new link gets). Only {@link link} adds a link, and links are never removed, so a `Link` object
  * stays the one for its node for the runtime's life (a lost runtime's link is detached and may be
  * re-attached, see `NodeLoss.ts`).
  * May not touch: the tables of actors tied to other runtimes (`RemoteTies.ts`), inbound records

@@ -8,7 +8,7 @@
 import type { MailboxOptions } from '../api/options.js';
 import type { RestartType } from '../api/supervision.js';
 import { TERMINATION_REASONS, type TerminationReason } from '../api/terminated.js';
-import type { SerializedError } from '../errors.js';
+import type { SerializedError } from '../serializedError.js';
 
 export enum Rec {
   /** path, message */

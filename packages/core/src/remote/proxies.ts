@@ -10,7 +10,7 @@ import type { Watched, Watcher } from '../actor/Watcher.js';
 import type { Placement } from '../api/options.js';
 import type { RestartType } from '../api/supervision.js';
 import type { TerminationReason } from '../api/terminated.js';
-import { serializeError } from '../errors.js';
+import { serializeError } from '../serializedError.js';
 import { type ChildHandle, type ParentHandle, Sys, type SystemMessage } from '../supervision/handles.js';
 import { publishDecision } from '../supervision/report.js';
 import type { ProxyHost } from './host.js';

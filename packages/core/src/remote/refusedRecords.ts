@@ -11,7 +11,8 @@
  */
 import type { ReplyTarget } from '../actor/ask.js';
 import { formatAddress } from '../address.js';
-import { PayloadTooLargeError, serializeError, UnserializableMessageError } from '../errors.js';
+import { PayloadTooLargeError, UnserializableMessageError } from '../errors.js';
+import { serializeError } from '../serializedError.js';
 import { Sys } from '../supervision/handles.js';
 import type { AskTable } from './AskTable.js';
 import { type Control, RECORD_SIZE, Rec } from './protocol.js';

@@ -5,7 +5,7 @@
  */
 
 import type { Directive } from '../api/supervision.js';
-import { serializeError } from '../errors.js';
+import { serializeError } from '../serializedError.js';
 import type { ChildHandle, Supervisor } from './handles.js';
 
 /** Publish what `parent` decided for `child` after `error`, and why it differs from the decider's (`note`). */

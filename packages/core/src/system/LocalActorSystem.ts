@@ -4,7 +4,9 @@
  * layer that connects it to the other runtimes.
  * @internal
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { CellSystem } from '../actor/ActorCell.js';
 import { ActorCell } from '../actor/ActorCell.js';
 import { PendingAsks } from '../actor/ask.js';
@@ -21,17 +23,20 @@ import type { PoolOptions, PoolRef } from '../api/pool.js';
 import { BehaviourCatalog } from '../catalog/BehaviourCatalog.js';
 import { type Clock, systemClock } from '../clock.js';
 import { Dispatcher } from '../dispatch/Dispatcher.js';
-import { InvalidOptionsError, SystemShutdownError, serializeError } from '../errors.js';
+import { InvalidOptionsError, SystemShutdownError } from '../errors.js';
 import { spawnPool } from '../pool/spawnPool.js';
 import { RemoteRuntime } from '../remote/RemoteRuntime.js';
+import { serializeError } from '../serializedError.js';
 import { type ChildHandle, Sys } from '../supervision/handles.js';
 import type { ThreadOptions } from '../threads/options.js';
 import { ThreadPool } from '../threads/ThreadPool.js';
 import { TransportBridge } from '../transport/bridge.js';
 import type { Transport } from '../transport/Transport.js';
+import { CellDirectory } from './CellDirectory.js';
 import { createGuardianCell } from './guardian.js';
 import type { ActorSystemOptions, Topology } from './options.js';
 import { type PlacementView, resolvePlacement } from './placement.js';
+import { mailboxFigures, SystemCounters } from './SystemCounters.js';
 
 let nodeCounter = 0;
 
@@ -49,16 +54,9 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
   processed = 0;
   isShutdown = false;
   remote: RemoteRuntime | undefined;
-  private deadLetterCount = 0;
-  private readonly deadLettersBy: Record<string, number> = {};
-  private readonly droppedBy: Record<string, number> = {};
-  /**
-   * Cells whose parent lives in another runtime (started here for a thread or node parent), by
-   * path. Every other cell is found by walking the tree from the guardian, as Akka does: no global
-   * index to keep, so spawning a million actors costs no extra map entry per actor.
-   */
-  private readonly hosted = new Map<string, ActorCell>();
-  private liveCells = 0;
+  private readonly counters: SystemCounters;
+  /** The live cells by path (see CellDirectory.ts). */
+  private readonly cells = new CellDirectory();
   private readonly guardian: ActorCell;
   private idSeq = 0;
   private shutdownPromise: Promise<void> | undefined;
@@ -81,6 +79,7 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
     this.catalog = inThread
       ? new BehaviourCatalog(`worker thread ${this.nodeId}`, 'thread')
       : new BehaviourCatalog(`node ${this.nodeId} (this process)`);
+    this.counters = new SystemCounters(this.events, this.nodeId);
     this.dispatcher = new Dispatcher(options.dispatcher, (e) =>
       this.events.publish({ kind: 'error', where: 'dispatcher', error: serializeError(e) }),
     );
@@ -98,6 +97,7 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
       ...(options.supervision === undefined ? {} : { supervision: options.supervision }),
     });
     this.guardian = createGuardianCell(this, guardianBehaviour);
+    this.cells.root = this.guardian;
     this.topology = topology;
     this.shutdownTimeoutMs = threads?.shutdownTimeoutMs ?? 5000;
     if (topology !== undefined || threads !== undefined) this.remote = new RemoteRuntime(this);
@@ -132,6 +132,7 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
         askTimeoutMs: this.askTimeoutMs,
       },
       threads,
+      workerEntry(),
     );
     this.pool = pool;
     this.topology = { mainNode: this.nodeId, threadNodes: pool.nodes };
@@ -203,21 +204,7 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
   }
 
   cellAt(path: string): ActorCell | undefined {
-    const cell = (this.hosted.size === 0 ? undefined : this.hosted.get(path)) ?? this.walk(path);
-    return cell === undefined || cell.isTerminated() ? undefined : cell;
-  }
-
-  /** The cell at `path`, walking children from the guardian, or from a hosted cell that is a prefix of it. */
-  private walk(path: string): ActorCell | undefined {
-    if (!path.startsWith('user')) return undefined;
-    const found = descend(this.guardian, path, 4);
-    if (found !== undefined || this.hosted.size === 0) return found;
-    // Below a cell whose parent lives elsewhere: find the longest hosted prefix.
-    for (let j = path.lastIndexOf('/'); j > 4; j = path.lastIndexOf('/', j - 1)) {
-      const root = this.hosted.get(path.slice(0, j));
-      if (root !== undefined) return descend(root, path, j);
-    }
-    return undefined;
+    return this.cells.cellAt(path);
   }
 
   nodeIsUp(node: string): boolean {
@@ -241,41 +228,24 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
   }
 
   register(cell: ActorCell): void {
-    if (cell.parentCell === null) return; // the guardian
-    this.liveCells++;
-    if (!(cell.parentCell instanceof ActorCell)) this.hosted.set(cell.path, cell);
+    this.cells.register(cell);
   }
 
   unregister(cell: ActorCell): void {
-    if (cell.parentCell === null) return;
-    this.liveCells--;
-    if (!(cell.parentCell instanceof ActorCell) && this.hosted.get(cell.path) === cell)
-      this.hosted.delete(cell.path);
+    this.cells.unregister(cell);
   }
 
   deadLetter(recipient: string, message: unknown, reason: DeadLetterReason): void {
-    this.deadLetterCount++;
-    this.deadLettersBy[reason] = (this.deadLettersBy[reason] ?? 0) + 1;
-    if (this.events.listensTo('dead-letter'))
-      this.events.publish({ kind: 'dead-letter', recipient, message, reason });
+    this.counters.deadLetter(recipient, message, reason);
   }
 
-  private rejectedCount = 0;
-
   rejectedByPeer(recipient: string, count: number): void {
-    this.rejectedCount += count;
-    if (this.events.listensTo('rejected'))
-      this.events.publish({ kind: 'rejected', recipient, count, reason: 'mailbox-full' });
+    this.counters.rejectedByPeer(recipient, count);
   }
 
   /** Input from another runtime was dropped: counted by cause, logged once per cause. */
   dropped(cause: string, detail: string): void {
-    const n = (this.droppedBy[cause] ?? 0) + 1;
-    this.droppedBy[cause] = n;
-    if (n === 1)
-      console.warn(
-        `[troupe] node ${this.nodeId} dropped input (${cause}): ${detail}; further drops of this cause are only counted (system.stats().droppedByCause)`,
-      );
+    this.counters.dropped(cause, detail);
   }
 
   fatal(error: unknown): void {
@@ -366,49 +336,19 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
     return parent?.childCells?.get(path.slice(slash + 1))?.ref as ActorRef<M, R> | undefined;
   }
 
-  /** Every live cell of this runtime: the guardian's tree and the trees of hosted cells. */
-  private liveCellList(): ActorCell[] {
-    const out: ActorCell[] = [];
-    const visit = (c: ActorCell) => {
-      if (c.childCells === null) return;
-      for (const child of c.childCells.values()) {
-        if (!(child instanceof ActorCell) || child.isTerminated()) continue;
-        out.push(child);
-        visit(child);
-      }
-    };
-    visit(this.guardian);
-    for (const h of this.hosted.values()) {
-      if (h.isTerminated()) continue;
-      out.push(h);
-      visit(h);
-    }
-    return out;
-  }
-
   stats(): SystemStats {
-    let queued = 0;
-    const deepest: { actor: string; depth: number }[] = [];
-    for (const cell of this.liveCellList()) {
-      const depth = cell.mailboxSize;
-      if (depth === 0) continue;
-      queued += depth;
-      if (deepest.length < 5 || depth > deepest[deepest.length - 1]!.depth) {
-        deepest.push({ actor: cell.address, depth });
-        deepest.sort((a, b) => b.depth - a.depth);
-        if (deepest.length > 5) deepest.pop();
-      }
-    }
+    const { queued, deepest } = mailboxFigures(this.cells.list());
+    const { deadLettersByReason, droppedByCause } = this.counters.byReason();
     return {
-      actors: this.liveCells,
+      actors: this.cells.live,
       messagesProcessed: this.processed,
-      deadLetters: this.deadLetterCount,
-      deadLettersByReason: { ...this.deadLettersBy },
+      deadLetters: this.counters.deadLetters,
+      deadLettersByReason,
       queuedMessages: queued,
       deepestMailboxes: deepest,
       pendingAsks: this.pendingAsks.size,
-      droppedByCause: { ...this.droppedBy },
-      rejectedByPeers: this.rejectedCount,
+      droppedByCause,
+      rejectedByPeers: this.counters.rejectedByPeers,
     };
   }
 
@@ -453,18 +393,13 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
   }
 }
 
-/** The descendant of `from` at `path`, whose first `start` characters are `from`'s own path. */
-function descend(from: ActorCell, path: string, start: number): ActorCell | undefined {
-  let cell = from;
-  let i = start;
-  while (i < path.length) {
-    if (path.charCodeAt(i) !== 47 /* '/' */) return undefined;
-    const j = path.indexOf('/', i + 1);
-    const child = cell.childCells?.get(j === -1 ? path.slice(i + 1) : path.slice(i + 1, j));
-    if (!(child instanceof ActorCell)) return undefined;
-    cell = child;
-    if (j === -1) return cell;
-    i = j;
-  }
-  return cell;
+/** The compiled worker entry (workerEntry.ts, next to this file); from sources (tests) the built copy in dist. */
+function workerEntry(): URL {
+  const url = new URL('./workerEntry.js', import.meta.url);
+  if (existsSync(fileURLToPath(url))) return url;
+  const dist = new URL(url.href.replace('/src/system/', '/dist/system/'));
+  if (existsSync(fileURLToPath(dist))) return dist;
+  throw new InvalidOptionsError(
+    `cannot find the worker entry ${url.href}; build @troupe/core first (pnpm build)`,
+  );
 }

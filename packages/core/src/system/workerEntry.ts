@@ -5,8 +5,8 @@
  * @internal
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { serializeError } from '../errors.js';
 import { LATER } from '../remote/Routes.js';
+import { serializeError } from '../serializedError.js';
 import type { PoolMessage, WorkerInit } from '../threads/options.js';
 import { LocalActorSystem } from './LocalActorSystem.js';
 
@@ -14,7 +14,7 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 
 async function main(): Promise<void> {
-  // TypeScript catalog modules are loaded through tsx when needed (Catalog.load).
+  // TypeScript catalog modules are loaded through tsx when needed (BehaviourCatalog.load).
   const system = new LocalActorSystem(
     { name: init.system, nodeId: init.node, askTimeoutMs: init.askTimeoutMs },
     { mainNode: init.mainNode, threadNodes: init.threadNodes },

@@ -8,7 +8,8 @@
 import { processNodeOf } from '../address.js';
 import type { NodeInfo } from '../api/nodes.js';
 import { type Clock, systemClock } from '../clock.js';
-import { InvalidOptionsError, serializeError } from '../errors.js';
+import { InvalidOptionsError } from '../errors.js';
+import { serializeError } from '../serializedError.js';
 import type { ExposeHandler, Transport, TransportHost } from '../transport/Transport.js';
 import { ExposedActors, type ExposeReply } from './exposed.js';
 import { checkFaults, decide, type FaultOptions, type Faults, Lane, mulberry32, NO_FAULTS } from './wire.js';

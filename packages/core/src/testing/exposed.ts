@@ -4,7 +4,7 @@
  */
 
 import type { Clock } from '../clock.js';
-import { type SerializedError, serializeError } from '../errors.js';
+import { type SerializedError, serializeError } from '../serializedError.js';
 import { jsonReplyProblem } from '../transport/jsonReply.js';
 import type { ExposeHandler, TransportHost } from '../transport/Transport.js';
 

@@ -7,15 +7,14 @@
  * @internal
  */
 
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { EventStream } from '../api/events.js';
-import { InvalidOptionsError, reviveError, serializeError, ThreadLostError } from '../errors.js';
+import { InvalidOptionsError, ThreadLostError } from '../errors.js';
 import type { Control } from '../remote/protocol.js';
 import type { RemoteRuntime } from '../remote/RemoteRuntime.js';
 import { LATER } from '../remote/Routes.js';
+import { reviveError, serializeError } from '../serializedError.js';
 import type { PoolMessage, ThreadOptions, WorkerInit } from './options.js';
 
 interface Slot {
@@ -32,17 +31,6 @@ interface Slot {
   killed: boolean;
 }
 
-/** The compiled worker entry; from sources (tests) use the built copy in dist. */
-function workerEntry(): URL {
-  const url = new URL('../system/workerEntry.js', import.meta.url);
-  if (existsSync(fileURLToPath(url))) return url;
-  const dist = new URL(url.href.replace('/src/system/', '/dist/system/'));
-  if (existsSync(fileURLToPath(dist))) return dist;
-  throw new InvalidOptionsError(
-    `cannot find the worker entry ${url.href}; build @troupe/core first (pnpm build)`,
-  );
-}
-
 export class ThreadPool {
   readonly slots: Slot[];
   private closing = false;
@@ -55,6 +43,8 @@ export class ThreadPool {
     private readonly events: EventStream,
     private readonly init: Omit<WorkerInit, 'node' | 'threadNodes'>,
     private readonly options: ThreadOptions,
+    /** The module each worker runs (the system's worker entry: this layer does not know it). */
+    private readonly entry: URL,
   ) {
     const size = options.size ?? availableParallelism();
     if (!Number.isInteger(size) || size < 1 || size > 1024) {
@@ -98,7 +88,7 @@ export class ThreadPool {
 
   private startWorker(slot: Slot): void {
     const data: WorkerInit = { ...this.init, node: slot.node, threadNodes: this.nodes };
-    const worker = new Worker(workerEntry(), {
+    const worker = new Worker(this.entry, {
       workerData: data,
       execArgv: [...(this.options.execArgv ?? [])],
       ...(this.options.resourceLimits === undefined ? {} : { resourceLimits: this.options.resourceLimits }),
