@@ -44,6 +44,21 @@ function guard<T extends TroupeError>(name: string): (e: unknown) => e is T {
 }
 
 /**
+ * Refuse any key of `options` that is not in `known`, naming it and the allowed ones:
+ * `unknown spawn option 'nmae'; the options are: name, mailbox, restart, placement`.
+ * @internal
+ */
+export function refuseUnknownKeys(what: string, options: object, known: ReadonlySet<string>): void {
+  for (const k of Object.keys(options)) {
+    if (!known.has(k)) {
+      throw new InvalidOptionsError(
+        `unknown ${what} option '${k}'; the options are: ${[...known].join(', ')}`,
+      );
+    }
+  }
+}
+
+/**
  * An ask got no reply within its timeout. The message names the actor and the message.
  *
  * @example

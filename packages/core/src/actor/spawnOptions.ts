@@ -10,7 +10,7 @@ import type { Behaviour, Catalog } from '../api/ActorSystem.js';
 import { isBehaviour } from '../api/ActorSystem.js';
 import type { MailboxOptions, Placement, SpawnOptions } from '../api/options.js';
 import type { RestartType } from '../api/supervision.js';
-import { InvalidOptionsError } from '../errors.js';
+import { InvalidOptionsError, refuseUnknownKeys } from '../errors.js';
 import { checkMailbox, UNBOUNDED } from '../mailbox/policy.js';
 
 const SPAWN_KEYS = new Set(['name', 'mailbox', 'restart', 'placement']);
@@ -50,13 +50,7 @@ export function checkSpawnOptions(options: SpawnOptions | undefined): CheckedSpa
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionsError('spawn() options must be an object such as { name, mailbox, restart }');
   }
-  for (const k of Object.keys(options)) {
-    if (!SPAWN_KEYS.has(k)) {
-      throw new InvalidOptionsError(
-        `unknown spawn option '${k}'; the options are: ${[...SPAWN_KEYS].join(', ')}`,
-      );
-    }
-  }
+  refuseUnknownKeys('spawn', options, SPAWN_KEYS);
   const restart = options.restart ?? 'transient';
   if (!RESTART_TYPES.has(restart)) {
     throw new InvalidOptionsError(

@@ -5,7 +5,7 @@
 
 import { validateName } from '../address.js';
 import type { ActorSystem } from '../api/ActorSystem.js';
-import { InvalidOptionsError } from '../errors.js';
+import { InvalidOptionsError, refuseUnknownKeys } from '../errors.js';
 import { resolveSupervision } from '../supervision/options.js';
 import { LocalActorSystem } from './LocalActorSystem.js';
 import type { ActorSystemOptions } from './options.js';
@@ -37,13 +37,7 @@ export async function createActorSystem(options: ActorSystemOptions): Promise<Ac
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionsError("createActorSystem() takes an options object, e.g. { name: 'my-system' }");
   }
-  for (const k of Object.keys(options)) {
-    if (!OPTION_KEYS.has(k)) {
-      throw new InvalidOptionsError(
-        `unknown createActorSystem option '${k}'; the options are: ${[...OPTION_KEYS].join(', ')}`,
-      );
-    }
-  }
+  refuseUnknownKeys('createActorSystem', options, OPTION_KEYS);
   validateName(options.name, 'system name');
   if (options.nodeId !== undefined) validateName(options.nodeId, 'nodeId');
   const askTimeoutMs: unknown = options.askTimeoutMs;

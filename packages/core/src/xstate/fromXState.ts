@@ -17,6 +17,7 @@ import type { ActorRef } from '../api/ActorRef.js';
 import type { ActorContext, Behaviour } from '../api/ActorSystem.js';
 import type { SupervisionOptions } from '../api/supervision.js';
 import { InvalidOptionsError } from '../errors.js';
+import { describeCause as describe } from '../serializedError.js';
 import { pendingDelays, restoreDelays } from './delays.js';
 import { MachineError, UnansweredAskError } from './errors.js';
 import { persistedSnapshot, resolverOf, restoreRefs } from './refs.js';
@@ -401,14 +402,4 @@ function failUnanswered(ctx: ActorContext, name: string, before: unknown, messag
         : describe(value);
   const type = describe((message as { type?: unknown } | null)?.type ?? message);
   target.fail(new UnansweredAskError(name, state, type, handled, snap.status));
-}
-
-function describe(v: unknown): string {
-  if (v instanceof Error) return `${v.name}: ${v.message}`;
-  if (typeof v === 'string') return v;
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }
