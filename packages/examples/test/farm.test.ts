@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,4 +153,47 @@ describe('the farm over NATS nodes', () => {
     expect(out.results).toEqual([17711, 10946, 6765]);
     expect(out.placement).toEqual({ threads: 0, nodes: 3, workers: 2 });
   });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'leaves no node or server behind when it gets %s mid-run',
+    async (signal) => {
+      const farm = spawn(process.execPath, [cli, '--tasks', '40,40,40,40', '--nodes', '2'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      farm.stdout.on('data', (d) => (out += d));
+      farm.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => farm.once('exit', (code) => resolve(code)));
+      // Wait for the run to start (both nodes joined and working), then find what the farm started.
+      for (let i = 0; i < 300 && !/nodes|worker|%/.test(out); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      let started: number[] = [];
+      for (let i = 0; i < 100 && started.length < 3; i++) {
+        started = childrenOf(farm.pid!);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(started.length).toBe(3); // a nats-server and two troupe node processes
+      farm.kill(signal);
+      expect(await exited).toBe(128 + (signal === 'SIGINT' ? 2 : 15));
+      // SIGKILLed at once; give the kernel a moment to take them down.
+      for (let i = 0; i < 50 && started.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(started.filter(alive)).toEqual([]);
+    },
+    30_000,
+  );
 });
+
+/** The PIDs of the direct children of `pid`. */
+function childrenOf(pid: number): number[] {
+  const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  return r.stdout
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => n > 0);
+}
+
+/** Is `pid` a running process (not gone, not a zombie waiting to be reaped)? */
+function alive(pid: number): boolean {
+  const stat = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
+  return stat !== '' && !stat.startsWith('Z');
+}

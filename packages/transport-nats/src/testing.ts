@@ -4,7 +4,7 @@
  * `troupe node` processes started with the command line and awaited until they have joined.
  *
  * Every process started here is tracked and killed by PID (SIGKILL) when this process exits,
- * whatever happened; {@link exitOnSignals} extends that to Ctrl-C, SIGTERM and SIGHUP. Nothing
+ * whatever happened, and on Ctrl-C, SIGTERM and SIGHUP (see {@link exitOnSignals}). Nothing
  * here assumes a server on port 4222.
  *
  * @example

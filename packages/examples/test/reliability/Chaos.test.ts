@@ -1,5 +1,5 @@
 /**
- * Faults in the farm: node processes SIGKILLed every second while at least two remain, and worker
+ * Faults in the farm: node processes SIGKILLed every 300 ms while at least two remain, and worker
  * threads killed every 100 ms. Every result must be correct and counted exactly once.
  * Run with `pnpm test:chaos` (and in CI).
  */
@@ -8,7 +8,7 @@ import { runFarm, runSequential } from '../../dist/farm/farm.js';
 import { startLocalNats } from '../../dist/shared/nodes.js';
 
 describe('farm chaos', () => {
-  it('node processes SIGKILLed every second while at least two remain: every result exact, exactly once', async () => {
+  it('node processes SIGKILLed every 300 ms while at least two remain: every result exact, exactly once', async () => {
     const nats = await startLocalNats();
     try {
       const tasks = Array.from({ length: 120 }, (_, i) => 30 + (i % 4));

@@ -1,7 +1,6 @@
 /**
  * The processes the test helpers start: each is tracked and killed by PID (SIGKILL) when this
- * process exits, whatever happened; {@link exitOnSignals} extends that to Ctrl-C, SIGTERM and
- * SIGHUP. Also a free loopback port, and waiting for a process to start or to end.
+ * process exits, whatever happened, and on Ctrl-C, SIGTERM and SIGHUP. Also a free loopback port, and waiting for a process to start or to end.
  * Owns: the set of running helper processes and their scratch directories. May not touch: what
  * the processes are (`natsServer.ts`, `troupeNode.ts`).
  */
@@ -56,8 +55,16 @@ export function track(proc: ChildProcess): void {
   hookSignals();
 }
 
+/**
+ * On SIGINT (Ctrl-C), SIGTERM and SIGHUP, every tracked process is killed first, so a program
+ * that started nodes or a server never leaves them behind, re-parented to PID 1. Then, when the
+ * program has no handler of its own for that signal, it ends as the signal would have ended it
+ * (exit code 128 + the signal's number); with one, the program's handler decides, unless
+ * {@link exitOnSignals} asked for the exit. Installed when the first process is started, so a
+ * program that never starts one keeps the default behaviour.
+ */
 function hookSignals(): void {
-  if (!signalsWanted || signalsHooked || running.size === 0) return;
+  if (signalsHooked || running.size === 0) return;
   signalsHooked = true;
   for (const [signal, number] of [
     ['SIGINT', 2],
@@ -66,16 +73,17 @@ function hookSignals(): void {
   ] as const) {
     process.once(signal, () => {
       killAll();
-      process.exit(128 + number);
+      // `once` has removed this listener: what is left is the program's own.
+      if (signalsWanted || process.listenerCount(signal) === 0) process.exit(128 + number);
     });
   }
 }
 
 /**
- * Also on SIGINT (Ctrl-C), SIGTERM and SIGHUP: kill every process started here and exit with
- * 128 + the signal's number. The handlers are installed when the first process is started (at
- * once if one runs already), so a program that never starts one keeps the default behaviour.
- * Without this call, processes are killed only when this process exits normally (`exit` event).
+ * On SIGINT (Ctrl-C), SIGTERM and SIGHUP, exit with 128 + the signal's number after the tracked
+ * processes are killed, even when the program has handlers of its own for the signal. (Without
+ * this call the processes are killed as well, and the program's own handlers, if any, decide
+ * whether it exits.)
  *
  * @example
  * ```ts
