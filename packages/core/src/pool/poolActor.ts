@@ -2,8 +2,8 @@
  * The pool actor: the actor at a pool's address. It spawns the routees as its children (and
  * spawns them again after a restart of its own), supervises them with the pool's supervision
  * options, keeps the core's routee list in step with its children (a routee lost, restarted,
- * relocated or gone for good), and routes on a message sent to its address (e.g. from another
- * thread). It stops with its last routee, and its stop fails what the pool still holds.
+ * relocated or gone for good; one pinned to a node that comes back is started there again), and
+ * routes on a message sent to its address (e.g. from another thread). It stops with its last routee, and its stop fails what the pool still holds.
  * Owns: the routees as actors. May not touch: routing, the queue or the tasks — it speaks to the
  * core only through `routees`, `setRoutees`, `markDown`, `markUp`, `tell`, `ask` and `close`.
  * @internal
@@ -11,10 +11,12 @@
 import type { ActorCell } from '../actor/ActorCell.js';
 import { Status } from '../actor/CellBase.js';
 import { defineActor } from '../actor/defineActor.js';
+import { processNodeOf } from '../address.js';
 import type { ActorRef } from '../api/ActorRef.js';
 import type { Behaviour } from '../api/ActorSystem.js';
 import type { MailboxOptions, Placement } from '../api/options.js';
 import type { SupervisionOptions } from '../api/supervision.js';
+import { serializeError } from '../serializedError.js';
 import type { PoolCore } from './PoolCore.js';
 
 /** The pool actor's arguments (and its state: it never changes). @internal */
@@ -74,16 +76,63 @@ export function spawnRoutees(pool: ActorCell, a: PoolArgs): void {
     }
   };
   let settingUp = true;
-  for (let i = 0; i < a.size; i++) {
-    const placement = a.placements?.[i] ?? a.placement;
-    pool.spawnChild(a.routee, a.args, {
-      name: `routee-${i}`,
-      ...(placement === undefined ? {} : { placement }),
-      ...(a.mailbox === undefined ? {} : { mailbox: a.mailbox }),
-    });
-  }
+  for (let i = 0; i < a.size; i++) spawnRoutee(pool, a, i);
   settingUp = false;
   a.core.setRoutees(currentRoutees(pool));
+  respawnOnReturn(pool, a);
+}
+
+function placementOf(a: PoolArgs, i: number): Placement | undefined {
+  return a.placements?.[i] ?? a.placement;
+}
+
+function spawnRoutee(pool: ActorCell, a: PoolArgs, i: number): void {
+  const placement = placementOf(a, i);
+  pool.spawnChild(a.routee, a.args, {
+    name: `routee-${i}`,
+    ...(placement === undefined ? {} : { placement }),
+    ...(a.mailbox === undefined ? {} : { mailbox: a.mailbox }),
+  });
+}
+
+/** The process node a placement pins its actor to (`{ node: 'n2' }`, `{ node: 'n2.t0' }`), if any. */
+function pinnedNode(placement: Placement | undefined): string | undefined {
+  if (typeof placement !== 'object' || placement === null || !('node' in placement)) return undefined;
+  return typeof placement.node === 'string' ? processNodeOf(placement.node) : undefined;
+}
+
+/** Pools that already follow the membership (a pool restarted in place spawns its routees again). */
+const following = new WeakSet<ActorCell>();
+
+/**
+ * A routee pinned to a node stops for good when that node is declared down (it cannot be placed
+ * elsewhere). When the node comes back (`up` after `down`: a partition healed, a frozen process
+ * resumed), the pool starts that routee there again, so the node gets work again.
+ */
+function respawnOnReturn(pool: ActorCell, a: PoolArgs): void {
+  const pinned = Array.from({ length: a.size }, (_, i) => pinnedNode(placementOf(a, i)));
+  if (following.has(pool) || pinned.every((n) => n === undefined)) return;
+  following.add(pool);
+  const off = pool.system.events.on('node', (e) => {
+    if (pool.isTerminated()) {
+      off();
+      return;
+    }
+    if (e.event !== 'up' || pool.status !== Status.Running) return;
+    for (let i = 0; i < a.size; i++) {
+      if (pinned[i] !== e.node || pool.childCells?.has(`routee-${i}`)) continue;
+      try {
+        spawnRoutee(pool, a, i);
+      } catch (err) {
+        pool.system.events.publish({
+          kind: 'error',
+          actor: pool.address,
+          where: 'pool',
+          error: serializeError(err),
+        });
+      }
+    }
+  });
 }
 
 function currentRoutees(pool: ActorCell): ActorRef[] {
