@@ -54,6 +54,8 @@ export interface CellHost<Cell> extends ActorSystem, AskRegistry {
   readonly remote: Elsewhere<Cell> | undefined;
   /** The node a placement resolves to (`undefined`: this runtime); throws a clear error if impossible. */
   placementNode(placement: Placement, behaviour: Behaviour | string): string | undefined;
+  /** Is runtime `node` up (this one, a thread of this process, or a node heard from)? */
+  nodeIsUp(node: string): boolean;
   /** Input from another runtime was dropped: count it by cause. */
   dropped(cause: string, detail: string): void;
   /** The root guardian failed. */

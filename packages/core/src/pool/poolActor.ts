@@ -16,6 +16,7 @@ import type { ActorRef } from '../api/ActorRef.js';
 import type { Behaviour } from '../api/ActorSystem.js';
 import type { MailboxOptions, Placement } from '../api/options.js';
 import type { SupervisionOptions } from '../api/supervision.js';
+import { RemoteChild } from '../remote/proxies.js';
 import { serializeError } from '../serializedError.js';
 import type { PoolCore } from './PoolCore.js';
 
@@ -62,9 +63,11 @@ export function poolBehaviour(
 
 /** Spawn the routees as children of `pool`, and keep the core's routee list in step with them. @internal */
 export function spawnRoutees(pool: ActorCell, a: PoolArgs): void {
+  const returning = respawnOnReturn(pool, a);
   // The routee list follows the pool actor's children: a routee restarted on a replacement thread
   // or relocated to another node (a new address) is routed to again; one whose runtime is down is
-  // skipped meanwhile; one that terminated for good is dropped, and the pool stops with the last.
+  // skipped meanwhile; one that terminated for good is dropped, and the pool stops with the last
+  // (unless it was pinned to a node that is up again by now: then it is started there again).
   pool.childListener = (child, event) => {
     if (event === 'lost') a.core.markDown(child.address);
     else if (event === 'started') {
@@ -72,6 +75,10 @@ export function spawnRoutees(pool: ActorCell, a: PoolArgs): void {
       else if (!settingUp) a.core.setRoutees(currentRoutees(pool));
     } else {
       a.core.setRoutees(currentRoutees(pool));
+      // Ended with its node's loss, or stopped by that node as an orphan (it had thought this
+      // node gone: both sides of a partition decide): if the node is up, start it there again.
+      if (child instanceof RemoteChild && (child.lost || child.endReason === 'orphaned'))
+        returning?.(child.name);
       if (a.core.routees.length === 0 && pool.status === Status.Running) pool.stop(pool.ref);
     }
   };
@@ -79,7 +86,6 @@ export function spawnRoutees(pool: ActorCell, a: PoolArgs): void {
   for (let i = 0; i < a.size; i++) spawnRoutee(pool, a, i);
   settingUp = false;
   a.core.setRoutees(currentRoutees(pool));
-  respawnOnReturn(pool, a);
 }
 
 function placementOf(a: PoolArgs, i: number): Placement | undefined {
@@ -102,37 +108,45 @@ function pinnedNode(placement: Placement | undefined): string | undefined {
 }
 
 /** Pools that already follow the membership (a pool restarted in place spawns its routees again). */
-const following = new WeakSet<ActorCell>();
+const following = new WeakMap<ActorCell, (routee: string) => void>();
 
 /**
  * A routee pinned to a node stops for good when that node is declared down (it cannot be placed
- * elsewhere). When the node comes back (`up` after `down`: a partition healed, a frozen process
- * resumed), the pool starts that routee there again, so the node gets work again.
+ * elsewhere). When the node is heard again (`up` after `down`: a partition healed, a frozen
+ * process resumed), the pool starts that routee there again, so the node gets work again. The
+ * `up` may come before the pool has heard that the routee ended (its end is a system message),
+ * so both are watched: the `up`, and the end of a routee whose node was lost while its node is
+ * up. Returns the latter hook (by routee name), or `undefined` for a pool with no pinned routee.
  */
-function respawnOnReturn(pool: ActorCell, a: PoolArgs): void {
+function respawnOnReturn(pool: ActorCell, a: PoolArgs): ((routee: string) => void) | undefined {
+  const known = following.get(pool);
+  if (known !== undefined) return known;
   const pinned = Array.from({ length: a.size }, (_, i) => pinnedNode(placementOf(a, i)));
-  if (following.has(pool) || pinned.every((n) => n === undefined)) return;
-  following.add(pool);
-  const off = pool.system.events.on('node', (e) => {
-    if (pool.isTerminated()) {
-      off();
-      return;
-    }
-    if (e.event !== 'up' || pool.status !== Status.Running) return;
-    for (let i = 0; i < a.size; i++) {
-      if (pinned[i] !== e.node || pool.childCells?.has(`routee-${i}`)) continue;
-      try {
-        spawnRoutee(pool, a, i);
-      } catch (err) {
-        pool.system.events.publish({
-          kind: 'error',
-          actor: pool.address,
-          where: 'pool',
-          error: serializeError(err),
-        });
+  if (pinned.every((n) => n === undefined)) return undefined;
+  // After the current turn: the pool may be in the middle of its own bookkeeping.
+  const restart = (node: string) =>
+    setImmediate(() => {
+      if (pool.status !== Status.Running || !pool.system.nodeIsUp(node)) return;
+      for (let i = 0; i < a.size; i++) {
+        if (pinned[i] !== node || pool.childCells?.has(`routee-${i}`)) continue;
+        try {
+          spawnRoutee(pool, a, i);
+        } catch (err) {
+          const error = serializeError(err);
+          pool.system.events.publish({ kind: 'error', actor: pool.address, where: 'pool', error });
+        }
       }
-    }
+    });
+  const off = pool.system.events.on('node', (e) => {
+    if (pool.isTerminated()) off();
+    else if (e.event === 'up') restart(e.node);
   });
+  const onLostRoutee = (routee: string) => {
+    const node = pinned[Number(routee.slice('routee-'.length))];
+    if (node !== undefined) restart(node);
+  };
+  following.set(pool, onLostRoutee);
+  return onLostRoutee;
 }
 
 function currentRoutees(pool: ActorCell): ActorRef[] {

@@ -83,10 +83,11 @@ export class ControlHandler extends NodeLoss {
         if (c.c === 'failed') parent.sendSystem({ k: Sys.Failed, child, error: reviveError(c.error) });
         else {
           this.untrack(this.childrenByNode, from, child);
+          child.endReason = wireReason(c.reason);
           parent.sendSystem({
             k: Sys.ChildTerminated,
             child,
-            reason: wireReason(c.reason),
+            reason: child.endReason,
             self: c.self === true,
           });
         }

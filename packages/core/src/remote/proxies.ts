@@ -34,6 +34,8 @@ export class RemoteChild implements ChildHandle {
   terminationWaiters: (() => void)[] | null = null;
   /** A stop was sent: if its runtime is lost now, it is over (not restarted). */
   stopRequested = false;
+  /** How it ended, as its runtime reported (`orphaned`: that runtime thought its parent gone). */
+  endReason: TerminationReason | undefined = undefined;
 
   constructor(
     private readonly runtime: ProxyHost<RemoteChild>,
