@@ -421,3 +421,35 @@ export class PayloadTooLargeError extends TroupeError {
 }
 /** True if `e` is a {@link PayloadTooLargeError}. @example `isPayloadTooLargeError(e)` */
 export const isPayloadTooLargeError = guard<PayloadTooLargeError>('PayloadTooLargeError');
+
+/**
+ * A reliable link's resend buffer is full: the other node has not acknowledged
+ * `links.maxUnackedBatches` batches (it is slow, or unreachable and not yet declared down). The
+ * records of the refused batch fail at the sender: an ask rejects with this error, a tell becomes
+ * a dead letter with reason `link-full`.
+ *
+ * @example
+ * ```ts
+ * await remote.ask(job).catch((e) => isLinkBufferFullError(e) && setTimeout(retry, 1000));
+ * ```
+ */
+export class LinkBufferFullError extends TroupeError {
+  /** Always `'LinkBufferFullError'`, also after the error crossed a thread or network boundary. */
+  override readonly name = 'LinkBufferFullError';
+  constructor(
+    /** The runtime the link goes to. */
+    readonly node: string,
+    /** The bound (`links.maxUnackedBatches`). */
+    readonly limit: number,
+    /** For how long nothing was acknowledged (ms). */
+    readonly sinceMs: number,
+  ) {
+    super(
+      `the link to ${node} has ${limit} batches not acknowledged (nothing acknowledged for ${Math.round(sinceMs)} ms): ` +
+        'the node is slow or unreachable. Send with back-pressure (asks, a pool with credit) or raise ' +
+        'createActorSystem({ links: { maxUnackedBatches } })',
+    );
+  }
+}
+/** True if `e` is a {@link LinkBufferFullError}. @example `isLinkBufferFullError(e)` */
+export const isLinkBufferFullError = guard<LinkBufferFullError>('LinkBufferFullError');

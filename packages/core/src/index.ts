@@ -27,12 +27,14 @@ export {
   EventStream,
   type FatalEvent,
   type LifecycleEvent,
+  type LinkEvent,
   type NodeEvent,
   type RejectedEvent,
   type SupervisionEvent,
   type TroupeEvent,
   type TroupeEventKind,
 } from './api/events.js';
+export type { LinkOptions, LinkStats } from './api/links.js';
 export type { NodeInfo, NodeStatus, ThreadsInfo } from './api/nodes.js';
 export type { MailboxOptions, OverflowPolicy, Placement, SpawnOptions } from './api/options.js';
 export type { PoolOptions, PoolRef, PoolStats, Routing } from './api/pool.js';

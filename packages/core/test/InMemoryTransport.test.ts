@@ -44,6 +44,7 @@ function host(nodeId: string, systemName = 'sys'): FakeHost {
     nodeUp: (info: NodeInfo) => log.push(`up:${info.id}`),
     nodeDown: (node, how) => log.push(`${how}:${node}`),
     dropped: () => undefined,
+    reconnected: () => log.push('reconnected'),
   };
 }
 

@@ -43,6 +43,7 @@ function announcing(transport: Transport, extra: string): Transport {
         events: host.events,
         deliver: (from, to, batch) => host.deliver(from, to, batch),
         nodeUp: (info) => host.nodeUp(info),
+        reconnected: () => host.reconnected(),
         nodeDown: (node, how, detail) => host.nodeDown(node, how, detail),
         dropped: (cause, detail) => host.dropped(cause, detail),
       }),

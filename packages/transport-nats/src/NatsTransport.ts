@@ -126,7 +126,11 @@ class NatsTransport implements Transport {
   private async watchStatus(nc: NatsConnection): Promise<void> {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect') this.membership?.disconnected();
-      else if (s.type === 'reconnect') this.membership?.reconnected();
+      else if (s.type === 'reconnect') {
+        this.membership?.reconnected();
+        // What was in flight when the connection dropped may be lost: core sends it again.
+        this.host?.reconnected();
+      }
     }
   }
 

@@ -334,15 +334,22 @@ describe('the network', () => {
       nc.publish(subject, pk.pack([99, 'x', a.nodeId, []])); // unknown version
       nc.publish(subject, pk.pack([1, '../../x', a.nodeId, []])); // bad sender
       nc.publish(subject, pk.pack([1, b.id, 'someone-else', []])); // not ours
-      nc.publish(subject, pk.pack([1, b.id, a.nodeId, [42, 'x', 'y']])); // unknown record kind
+      // Behind a link header (record kind 9: session, seq, ack session, ack), as a node sends them.
+      nc.publish(subject, pk.pack([1, b.id, a.nodeId, [9, 1, 1, 0, 0, 42, 'x', 'y']])); // unknown record kind
       nc.publish(
         subject,
-        pk.pack([1, b.id, a.nodeId, [8, { c: 'spawn', spec: { behaviour: 'evil', path: '../../x' } }]]),
+        pk.pack([
+          1,
+          b.id,
+          a.nodeId,
+          [9, 2, 1, 0, 0, 8, { c: 'spawn', spec: { behaviour: 'evil', path: '../../x' } }],
+        ]),
       );
+      nc.publish(subject, pk.pack([1, b.id, a.nodeId, [1, 'user/x', 'hi']])); // no link header
       nc.publish('troupe.garbage.members', new TextEncoder().encode('{"v":1,"kind":"hello","node":"../x"}'));
       await nc.flush();
       await nc.close();
-      await expect.poll(() => Object.values(a.stats().droppedByCause).reduce((x, y) => x + y, 0)).toBe(7);
+      await expect.poll(() => Object.values(a.stats().droppedByCause).reduce((x, y) => x + y, 0)).toBe(8);
       expect(a.stats().droppedByCause).toMatchObject({
         undecodable: 1,
         'unknown-version': 1,
@@ -351,6 +358,7 @@ describe('the network', () => {
         'malformed-record': 1,
         'malformed-spawn': 1,
         'malformed-membership': 1,
+        unframed: 1,
       });
       const r = a.spawn<any, number, void, unknown>('nats.echo', undefined, { placement: { node: b.id } });
       expect(await r.ask({ type: 'echo', value: 'still here' })).toBe('still here');

@@ -8,6 +8,7 @@
 
 import type { ActorRef } from './ActorRef.js';
 import type { EventStream } from './events.js';
+import type { LinkStats } from './links.js';
 import type { NodeStatus, ThreadsInfo } from './nodes.js';
 import type { SpawnOptions } from './options.js';
 import type { PoolOptions, PoolRef } from './pool.js';
@@ -254,6 +255,8 @@ export interface SystemStats {
   readonly droppedByCause: Readonly<Record<string, number>>;
   /** Tells from this runtime that other nodes refused because a bounded mailbox was full (reported back to us). */
   readonly rejectedByPeers: number;
+  /** This node's reliable links to other nodes: unacknowledged, resent and duplicate batches, stuck links. */
+  readonly links: LinkStats;
 }
 
 /**

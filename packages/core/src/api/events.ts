@@ -31,7 +31,8 @@ export type DeadLetterReason =
   | 'mailbox-full'
   | 'no-such-actor'
   | 'shutdown'
-  | 'unserializable';
+  | 'unserializable'
+  | 'link-full';
 
 /**
  * A message that could not be delivered or processed.
@@ -184,6 +185,34 @@ export interface NodeEvent {
 }
 
 /**
+ * A reliable link to another node stopped being acknowledged while it had batches to deliver
+ * (`stuck`: the server is unreachable, or the peer is alive for the failure detector but does not
+ * take our batches), or is acknowledged again (`recovered`). The node is not declared down for
+ * this: that stays the failure detector's decision.
+ *
+ * @example
+ * ```ts
+ * system.events.on('link', (e) => {
+ *   if (e.event === 'stuck') console.warn(`link ${e.from} → ${e.to} stuck: ${e.detail}`);
+ * });
+ * ```
+ */
+export interface LinkEvent {
+  /** Always `'link'`. */
+  readonly kind: 'link';
+  /** The runtime of this node that sends on the link. */
+  readonly from: string;
+  /** The runtime of the other node. */
+  readonly to: string;
+  /** `stuck`: no acknowledgement for `links.stuckAfterMs`; `recovered`: acknowledged again. */
+  readonly event: 'stuck' | 'recovered';
+  /** Batches waiting for an acknowledgement. */
+  readonly unackedBatches: number;
+  /** For `stuck`: for how long nothing was acknowledged. */
+  readonly detail?: string;
+}
+
+/**
  * Every event on the stream.
  *
  * @example
@@ -200,7 +229,8 @@ export type TroupeEvent =
   | SupervisionEvent
   | FatalEvent
   | ErrorEvent
-  | NodeEvent;
+  | NodeEvent
+  | LinkEvent;
 
 /**
  * The kinds of event.

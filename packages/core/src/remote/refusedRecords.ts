@@ -1,6 +1,6 @@
 /**
  * Records that could not be posted (a message with a cycle, a batch over the payload limit, a
- * `DataCloneError`): the batch is sent again record by record, and each record that still
+ * `DataCloneError`, a full resend buffer): the batch is sent again record by record, and each record that still
  * cannot go is reported at its sender, so nothing is lost silently.
  *
  * Owns: nothing; these are functions of what they are given. May not touch: the link table (the
@@ -11,7 +11,7 @@
  */
 import type { ReplyTarget } from '../actor/ask.js';
 import { formatAddress } from '../address.js';
-import { PayloadTooLargeError, UnserializableMessageError } from '../errors.js';
+import { LinkBufferFullError, PayloadTooLargeError, UnserializableMessageError } from '../errors.js';
 import { serializeError } from '../serializedError.js';
 import { Sys } from '../supervision/handles.js';
 import type { AskTable } from './AskTable.js';
@@ -48,7 +48,9 @@ export function refuseRecords(
       error = e;
     }
     const cause =
-      error instanceof PayloadTooLargeError || error instanceof UnserializableMessageError
+      error instanceof PayloadTooLargeError ||
+      error instanceof UnserializableMessageError ||
+      error instanceof LinkBufferFullError
         ? error
         : new UnserializableMessageError(
             `a message to ${node} could not be cloned (${(error as Error)?.message ?? error}); send plain data and actor refs`,
@@ -65,7 +67,7 @@ export function refuseRecords(
       host.deadLetter(
         formatAddress({ system: host.name, node, path: String(record[1]) }),
         record[2],
-        'unserializable',
+        cause instanceof LinkBufferFullError ? 'link-full' : 'unserializable',
       );
       host.events.publish({ kind: 'error', where: `tell to ${node}`, error: serializeError(cause) });
     } else if (kind === Rec.Reply || kind === Rec.ReplyRefs) {

@@ -17,6 +17,7 @@ import { parseAddress, processNodeOf } from '../address.js';
 import type { ActorRef } from '../api/ActorRef.js';
 import type { ActorSystem, Behaviour, SystemStats } from '../api/ActorSystem.js';
 import { type DeadLetterReason, EventStream } from '../api/events.js';
+import type { LinkOptions, LinkStats } from '../api/links.js';
 import type { NodeStatus, ThreadsInfo } from '../api/nodes.js';
 import type { Placement, SpawnOptions } from '../api/options.js';
 import type { PoolOptions, PoolRef } from '../api/pool.js';
@@ -140,7 +141,7 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
   }
 
   /** Connect the transports (main runtime only): this process becomes a node of the system. */
-  async startTransports(transports: readonly Transport[]): Promise<void> {
+  async startTransports(transports: readonly Transport[], links?: LinkOptions): Promise<void> {
     this.remote ??= new RemoteRuntime(this);
     const bridge = new TransportBridge(
       {
@@ -150,10 +151,12 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
         catalogNames: () => this.catalog.names(),
         threadNodes: () => this.topology?.threadNodes ?? [],
         dropped: (cause, detail) => this.dropped(cause, detail),
+        clock: this.clock,
       },
       this.remote,
       this.pool,
       transports,
+      links,
     );
     this.bridge = bridge;
     await bridge.start();
@@ -349,6 +352,7 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
       pendingAsks: this.pendingAsks.size,
       droppedByCause,
       rejectedByPeers: this.counters.rejectedByPeers,
+      links: this.bridge?.links.stats() ?? NO_LINKS,
     };
   }
 
@@ -373,6 +377,7 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
       // transports close (links flush at the end of a turn, which may come too late).
       this.remote?.flushAll();
       await pool?.close();
+      this.bridge?.links.close();
       for (const t of this.bridge?.transports ?? []) {
         try {
           await t.stop();
@@ -392,6 +397,17 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
     return this.shutdownPromise;
   }
 }
+
+const NO_LINKS: LinkStats = {
+  links: 0,
+  unackedBatches: 0,
+  stuckLinks: 0,
+  resentBatches: 0,
+  duplicatesDropped: 0,
+  stuckEvents: 0,
+  lostOnDown: 0,
+  refusedFull: 0,
+};
 
 /** The compiled worker entry (workerEntry.ts, next to this file); from sources (tests) the built copy in dist. */
 function workerEntry(): URL {

@@ -7,6 +7,7 @@ import { validateName } from '../address.js';
 import type { ActorSystem } from '../api/ActorSystem.js';
 import { InvalidOptionsError, refuseUnknownKeys } from '../errors.js';
 import { resolveSupervision } from '../supervision/options.js';
+import { checkLinkOptions } from '../transport/ReliableLinks.js';
 import { LocalActorSystem } from './LocalActorSystem.js';
 import type { ActorSystemOptions } from './options.js';
 
@@ -22,6 +23,7 @@ const OPTION_KEYS = new Set([
   'random',
   'threads',
   'transports',
+  'links',
 ]);
 
 /**
@@ -48,6 +50,7 @@ export async function createActorSystem(options: ActorSystemOptions): Promise<Ac
     );
   }
   resolveSupervision(options.supervision);
+  const links = checkLinkOptions(options.links);
   const threads = options.threads === true ? {} : options.threads === false ? undefined : options.threads;
   const system = new LocalActorSystem(options, undefined, threads);
   for (const entry of options.catalog ?? []) {
@@ -60,7 +63,7 @@ export async function createActorSystem(options: ActorSystemOptions): Promise<Ac
   }
   try {
     if (threads !== undefined) await system.startThreads(threads);
-    if (transports.length > 0) await system.startTransports(transports);
+    if (transports.length > 0) await system.startTransports(transports, links);
   } catch (e) {
     await system.shutdown();
     throw e;

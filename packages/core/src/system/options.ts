@@ -4,6 +4,7 @@
  * system class can use them without importing the function that constructs it.
  */
 
+import type { LinkOptions } from '../api/links.js';
 import type { SupervisionOptions } from '../api/supervision.js';
 import type { CatalogEntry } from '../catalog/BehaviourCatalog.js';
 import type { Clock } from '../clock.js';
@@ -61,6 +62,11 @@ export interface ActorSystemOptions {
    * `[nats({ servers: 'nats://host:4222' })]` from `@troupe/transport-nats`.
    */
   readonly transports?: readonly Transport[];
+  /**
+   * The reliable links between this node and the others (with a network transport): the resend
+   * buffer's bound, ack and resend timing, when a link is reported stuck. See {@link LinkOptions}.
+   */
+  readonly links?: LinkOptions;
 }
 
 /** @internal Where a runtime's peers are: set for every runtime of a system with threads. */

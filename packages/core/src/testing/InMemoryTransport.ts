@@ -33,7 +33,8 @@ export interface InMemoryNetworkOptions {
 
 /**
  * Why the network did not deliver a batch: a `fault` it injected, a `partition` between the two
- * nodes, a `killed` sender or receiver, or a receiver that is `unreachable` (not up, or not any more).
+ * nodes, a `killed` sender or receiver, a receiver that is `unreachable` (not up, or not any more),
+ * or a `reconnect` of the sender or the receiver while the batch was on its way.
  *
  * @example
  * ```ts
@@ -41,7 +42,7 @@ export interface InMemoryNetworkOptions {
  * expect(droppedByCause.partition).toBeGreaterThan(0);
  * ```
  */
-export type DropCause = 'fault' | 'partition' | 'killed' | 'unreachable';
+export type DropCause = 'fault' | 'partition' | 'killed' | 'unreachable' | 'reconnect';
 
 /**
  * What the network did so far. Once nothing is in flight, `delivered + dropped === sent + duplicated`.
@@ -120,6 +121,12 @@ export interface InMemoryNetwork {
    * `downAfterMs`. Its own system is told nothing. A thread id kills its whole node.
    */
   kill(node: string): void;
+  /**
+   * The node's connection drops and comes back at once, as a NATS client's does when its server
+   * restarts: every batch on its way to or from it is lost (cause `reconnect`), nobody is declared
+   * down, and its transport reports the reconnect (`TransportHost.reconnected`).
+   */
+  reconnect(node: string): void;
   /** Every node that joined, in join order. */
   nodes(): InMemoryNode[];
   /**
@@ -161,6 +168,8 @@ interface Member {
   state: InMemoryNode['state'];
   /** The peers this node holds to be up: it was told `nodeUp` and no `nodeDown` since. */
   readonly sees: Set<Member>;
+  /** Its connections so far: a batch sent before a reconnect of its sender or receiver is lost. */
+  connection: number;
 }
 
 /** A batch on its way, or the sender's leave notice. */
@@ -169,6 +178,8 @@ interface Entry {
   readonly to: string;
   readonly batch: unknown;
   readonly leave: boolean;
+  /** The sender's and the receiver's connections when it was sent. */
+  readonly connections?: readonly [number, number];
 }
 
 class Network implements InMemoryNetwork {
@@ -183,7 +194,13 @@ class Network implements InMemoryNetwork {
   private readonly lanes = new Map<Member, Map<Member, Lane<Entry>>>();
   private readonly exposed: ExposedActors<Member>;
   private readonly counts = { sent: 0, delivered: 0, duplicated: 0, delayed: 0, reordered: 0 };
-  private readonly drops: Record<DropCause, number> = { fault: 0, partition: 0, killed: 0, unreachable: 0 };
+  private readonly drops: Record<DropCause, number> = {
+    fault: 0,
+    partition: 0,
+    killed: 0,
+    unreachable: 0,
+    reconnect: 0,
+  };
 
   constructor(options: InMemoryNetworkOptions) {
     const { seed = Math.floor(Math.random() * 2 ** 32), downAfterMs = 50, clock = systemClock } = options;
@@ -234,6 +251,7 @@ class Network implements InMemoryNetwork {
       info: { id, threads: [...host.threadNodes], catalog: [...host.catalog] },
       state: 'up',
       sees: new Set(),
+      connection: 0,
     };
     if (old !== undefined) {
       // A new incarnation under the same id: forget the old one everywhere.
@@ -275,6 +293,22 @@ class Network implements InMemoryNetwork {
       this.exposed.withdrawAll(v);
       for (const peer of this.peersOf(v)) if (peer.sees.has(v)) this.detect(peer, v);
     }
+  }
+
+  reconnect(node: string): void {
+    const id = processNodeOf(String(node));
+    const m = this.members.find((x) => x.id === id && x.state === 'up');
+    if (m === undefined) {
+      const up = this.members.filter((x) => x.state === 'up').map((x) => x.id);
+      throw new InvalidOptionsError(
+        `reconnect('${String(node)}'): no node '${id}' is up on this in-memory network (up: ${up.join(', ') || 'none'})`,
+      );
+    }
+    m.connection++;
+    // Reported after the current turn, as a client's status stream reports it.
+    this.clock.setTimeout(() => {
+      if (m.state === 'up') m.host.reconnected();
+    }, 0);
   }
 
   partition(...groups: readonly (readonly string[])[]): void {
@@ -359,10 +393,12 @@ class Network implements InMemoryNetwork {
     if (d.delayMs > 0) this.counts.delayed++;
     if (d.holdMs > 0) this.counts.reordered++;
     const lane = this.lane(member, target);
-    lane.push({ from, to, batch: copy, leave: false }, d.delayMs, d.holdMs);
+    const connections = [member.connection, target.connection] as const;
+    lane.push({ from, to, batch: copy, leave: false, connections }, d.delayMs, d.holdMs);
     if (d.duplicate) {
       this.counts.duplicated++;
-      lane.push({ from, to, batch: structuredClone(batch), leave: false }, d.delayMs, d.holdMs); // right behind it
+      const again = structuredClone(batch);
+      lane.push({ from, to, batch: again, leave: false, connections }, d.delayMs, d.holdMs); // right behind it
     }
   }
 
@@ -386,7 +422,11 @@ class Network implements InMemoryNetwork {
   }
 
   private deliver(from: Member, to: Member, e: Entry): void {
-    const lost = this.lostBetween(from, to);
+    const c = e.connections;
+    const lost =
+      c !== undefined && (c[0] !== from.connection || c[1] !== to.connection)
+        ? 'reconnect'
+        : this.lostBetween(from, to);
     if (e.leave) {
       if (lost === undefined && to.sees.delete(from))
         to.host.nodeDown(from.id, 'leave', 'it left the system');

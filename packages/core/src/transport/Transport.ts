@@ -41,6 +41,11 @@ export interface TransportHost {
   nodeDown(node: string, how: 'down' | 'leave', detail: string): void;
   /** Input from the network was dropped: count it by cause (and log the first of each cause). */
   dropped(cause: string, detail: string): void;
+  /**
+   * The transport's connection was lost and is back (e.g. a NATS reconnect): batches in flight
+   * may be lost. Core sends what the other nodes have not acknowledged again, and asks them to.
+   */
+  reconnected(): void;
 }
 
 /**
@@ -76,7 +81,13 @@ export interface Transport {
   readonly name: string;
   /** Connect and join; resolves when the node can send and receive. */
   start(host: TransportHost): Promise<void>;
-  /** Send a batch from runtime `from` of this process to runtime `to` of another node. Throws if it cannot (e.g. too large). */
+  /**
+   * Send a batch from runtime `from` of this process to runtime `to` of another node. Throws if it
+   * cannot (e.g. too large). Encode or copy the batch before returning: core may send the same
+   * array again later. Losing, duplicating or reordering batches is allowed (core's links make
+   * delivery exactly-once and in order between live nodes); report a reconnect with
+   * {@link TransportHost.reconnected} so lost batches are sent again at once.
+   */
   send(from: string, to: string, batch: unknown[]): void;
   /** Leave gracefully (peers see `leave`, not `down`) and disconnect. */
   stop(): Promise<void>;

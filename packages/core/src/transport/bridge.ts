@@ -8,6 +8,8 @@
  * another process goes out through the transport that announced that process. Each transport is
  * started with a {@link TransportLane} of its own, so the bridge knows which one reaches which
  * node; with a single transport, it also carries records for nodes not announced (yet).
+ * Every batch to and from another node goes through the node's reliable links
+ * ({@link ReliableLinks}): sequenced, acknowledged, sent again after a loss.
  * Owns: membership, and which transport reaches which node. May not touch: records (it moves
  * batches), actors.
  * @internal
@@ -15,11 +17,14 @@
 
 import { processNodeOf } from '../address.js';
 import type { EventStream } from '../api/events.js';
+import type { LinkOptions } from '../api/links.js';
 import type { NodeInfo } from '../api/nodes.js';
+import type { Clock } from '../clock.js';
 import { NodeLostError } from '../errors.js';
 import type { Port } from '../remote/Link.js';
 import type { RemoteRuntime } from '../remote/RemoteRuntime.js';
 import type { ThreadPool } from '../threads/ThreadPool.js';
+import { ReliableLinks } from './ReliableLinks.js';
 import type { Transport, TransportHost } from './Transport.js';
 
 /** What the bridge needs from its system. */
@@ -27,6 +32,7 @@ export interface BridgeSystem {
   readonly name: string;
   readonly nodeId: string;
   readonly events: EventStream;
+  readonly clock: Clock;
   catalogNames(): string[];
   threadNodes(): readonly string[];
   dropped(cause: string, detail: string): void;
@@ -35,14 +41,27 @@ export interface BridgeSystem {
 export class TransportBridge implements TransportHost {
   /** Remote nodes that are up, by process node id. */
   readonly nodes = new Map<string, NodeInfo>();
+  /** Sequencing, acks and resends of every batch to and from other nodes. */
+  readonly links: ReliableLinks;
 
   constructor(
     private readonly system: BridgeSystem,
     private readonly runtime: RemoteRuntime,
     private readonly pool: ThreadPool | undefined,
     readonly transports: readonly Transport[],
+    links?: LinkOptions,
   ) {
     runtime.routes.add({ name: 'transports', resolve: (node, from) => this.portFor(node, from) });
+    this.links = new ReliableLinks(
+      {
+        send: (from, to, framed) => this.transportFor(to)?.send(from, to, framed),
+        deliver: (from, to, records) => this.route(from, to, records),
+        dropped: (cause, detail) => system.dropped(cause, detail),
+        events: system.events,
+        clock: system.clock,
+      },
+      links,
+    );
   }
 
   /** The process nodes each transport announced: the one that carries their records. */
@@ -92,16 +111,22 @@ export class TransportBridge implements TransportHost {
 
   /** Send a batch from a runtime of this process (main or a thread) to another node. */
   send(from: string, to: string, batch: unknown[]): void {
-    const node = processNodeOf(to);
-    const t = this.reachedBy.get(node) ?? (this.transports.length === 1 ? this.transports[0] : undefined);
-    if (t === undefined) {
+    if (this.transportFor(to) === undefined) {
+      const node = processNodeOf(to);
       this.system.dropped(
         'unroutable',
         `a batch for ${to}: none of this node's ${this.transports.length} transports has announced node ${node}`,
       );
       return;
     }
-    t.send(from, to, batch);
+    this.links.send(from, to, batch);
+  }
+
+  /** The transport that carries batches for runtime `to` of another node, if any. */
+  private transportFor(to: string): Transport | undefined {
+    return (
+      this.reachedBy.get(processNodeOf(to)) ?? (this.transports.length === 1 ? this.transports[0] : undefined)
+    );
   }
 
   deliver(from: string, to: string, batch: unknown[]): void {
@@ -110,6 +135,15 @@ export class TransportBridge implements TransportHost {
       this.system.dropped('spoofed-sender', `a batch from the network claims to come from ${from}`);
       return;
     }
+    if (to !== this.system.nodeId && !this.system.threadNodes().includes(to)) {
+      this.system.dropped('unroutable', `a batch for ${to}, which is not a runtime of this node`);
+      return;
+    }
+    this.links.receive(from, to, batch);
+  }
+
+  /** The records of a batch that arrived in order: to the main runtime or one of its threads. */
+  private route(from: string, to: string, batch: unknown[]): void {
     if (to === this.system.nodeId) {
       this.runtime.receive(from, batch);
       return;
@@ -130,6 +164,7 @@ export class TransportBridge implements TransportHost {
     const info = this.nodes.get(node);
     if (info === undefined) return;
     this.nodes.delete(node);
+    this.links.nodeDown(node);
     this.system.events.publish({ kind: 'node', node, event: how, threads: info.threads, detail });
     for (const n of [node, ...info.threads]) {
       this.runtime.nodeDown(n, detail, new NodeLostError(n, detail), 'node-lost');
@@ -139,6 +174,10 @@ export class TransportBridge implements TransportHost {
 
   dropped(cause: string, detail: string): void {
     this.system.dropped(cause, detail);
+  }
+
+  reconnected(): void {
+    this.links.reconnected();
   }
 }
 
@@ -178,5 +217,8 @@ export class TransportLane implements TransportHost {
   }
   dropped(cause: string, detail: string): void {
     this.bridge.dropped(cause, detail);
+  }
+  reconnected(): void {
+    this.bridge.reconnected();
   }
 }

@@ -1,10 +1,12 @@
 /**
  * Garbage input for the contract suite's fuzz tests: seeded, and built so that every batch is
  * bad in a way the receiving node must drop and count at least once (a non-array, a spoofed or
- * unroutable envelope, or a broken first record), followed by random records.
+ * unroutable envelope, a missing or broken link header, or a broken first record behind a valid
+ * header), followed by random records.
  */
 import { Rec } from '../../src/remote/protocol.js';
 import { mulberry32 } from '../../src/testing/index.js';
+import { LINK_FRAME } from '../../src/transport/ReliableLinks.js';
 
 /** One garbage batch and the envelope it arrives in. */
 export interface Garbage {
@@ -63,8 +65,11 @@ export function garbage(seed: number, count: number, self: string, peer: string)
       () => [junk()],
     ])();
   const out: Garbage[] = [];
+  // Each framed batch opens a new session (larger than the last, seq 1), so it reaches the records.
+  let session = 1;
+  const header = () => [LINK_FRAME, session++, 1, 0, 0];
   for (let i = 0; i < count; i++) {
-    const shape = int(10);
+    const shape = int(12);
     if (shape === 0) {
       out.push({ from: peer, to: self, batch: pick([42, 'junk', null, { batch: 1 }, true]) });
     } else if (shape === 1) {
@@ -72,9 +77,22 @@ export function garbage(seed: number, count: number, self: string, peer: string)
     } else if (shape === 2) {
       out.push({ from: peer, to: `${self}.t${int(8)}`, batch: [Rec.Tell, 'user/echo', junk()] }); // no such thread
     } else if (shape === 3) {
-      out.push({ from: peer, to: self, batch: [Rec.Ask, 'user/echo'] }); // truncated
+      out.push({ from: peer, to: self, batch: [...header(), Rec.Ask, 'user/echo'] }); // truncated
+    } else if (shape === 4) {
+      out.push({ from: peer, to: self, batch: [Rec.Tell, 'user/echo', junk()] }); // no link header
+    } else if (shape === 5) {
+      // A broken link header: bad numbers, a session from the far future, an ack carrying records.
+      const bad = pick([
+        [LINK_FRAME, 'one', 1, 0, 0],
+        [LINK_FRAME, 1, 1.5, 0, 0],
+        [LINK_FRAME, 2 ** 52, 1, 0, 0],
+        [LINK_FRAME, 1, -7, 0, 0],
+        [LINK_FRAME, 0, 0, 0, 0, Rec.Tell, 'user/echo', 1],
+        [LINK_FRAME, 1],
+      ]);
+      out.push({ from: peer, to: self, batch: bad });
     } else {
-      const batch = broken();
+      const batch = [...header(), ...broken()];
       for (let n = int(5); n > 0; n--) batch.push(...any());
       out.push({ from: pick([peer, peer, `${peer}.t0`, 'x y', '']), to: self, batch });
     }

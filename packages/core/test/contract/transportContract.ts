@@ -274,7 +274,13 @@ export function transportContract(name: string, harness: TransportHarness): void
         }
         expect(droppedTotal(a!.system) - before).toBeGreaterThanOrEqual(batches.length);
         expect(Object.keys(a!.system.stats().droppedByCause)).toEqual(
-          expect.arrayContaining(['malformed-batch', 'malformed-record', 'spoofed-sender', 'unroutable']),
+          expect.arrayContaining([
+            'malformed-record',
+            'spoofed-sender',
+            'unroutable',
+            'unframed',
+            'malformed-link-header',
+          ]),
         );
         expect(warnings.some((w) => w.includes('dropped input (spoofed-sender)'))).toBe(true);
         // Still a working node: its actor answers a remote ask, and nothing was fatal.

@@ -61,6 +61,9 @@ describe('fuzzing the wire', () => {
         () => new Uint8Array(Math.floor(random() * 16)),
       ])();
     const sender = 'fuzzer';
+    // A valid link header, each of a new session (seq 1): the records behind it reach the runtime.
+    let session = 1;
+    const frame = () => [9, session++, 1, 0, 0];
     const kinds: [string, () => Uint8Array][] = [
       [
         'random bytes',
@@ -79,9 +82,29 @@ describe('fuzzing the wire', () => {
         'wrong types',
         () => pk.pack(pick([[1, 42, me, []], [1, sender, me, 'not a batch'], { v: 1 }, [1, sender], 'text'])),
       ],
+      ['no link header', () => pk.pack([1, sender, me, [1, 'user/sink', 'hi']])],
+      [
+        'bad link header',
+        () =>
+          pk.pack([
+            1,
+            sender,
+            me,
+            pick<unknown[]>([
+              [9, 'one', 1, 0, 0, 1, 'user/sink', 'hi'],
+              [9, 2 ** 52, 1, 0, 0, 1, 'user/sink', 'hi'],
+              [9, 5, 1.5, 0, 0],
+              [9, 0, 0, 0, 0, 1, 'user/sink', 'hi'],
+              [9, 5],
+            ]),
+          ]),
+      ],
       ['bad node ids', () => pk.pack([1, pick(['../../x', 'a.b.c', '', 'x*']), me, [1, 'user/sink', 'hi']])],
       ['not ours', () => pk.pack([1, sender, pick(['someone-else', `${me}.t9`]), [1, 'user/sink', 'hi']])],
-      ['bad records', () => pk.pack([1, sender, me, [pick([0, 9, 42, -1, 'x']), junk(), junk()]])],
+      [
+        'bad records',
+        () => pk.pack([1, sender, me, [...frame(), pick([0, 9, 42, -1, 'x']), junk(), junk()]]),
+      ],
       [
         'tell to nowhere',
         () =>
@@ -89,7 +112,7 @@ describe('fuzzing the wire', () => {
             1,
             sender,
             me,
-            [1, pick(['user/nobody', '../../x', 'user/../x', 'user/sink/child']), junk()],
+            [...frame(), 1, pick(['user/nobody', '../../x', 'user/../x', 'user/sink/child']), junk()],
           ]),
       ],
       [
@@ -99,12 +122,12 @@ describe('fuzzing the wire', () => {
             1,
             sender,
             me,
-            [2, 'user/sink', { to: { $ref: 'troupe://fuzz/ghost-node/user/x' }, n: junk() }],
+            [...frame(), 2, 'user/sink', { to: { $ref: 'troupe://fuzz/ghost-node/user/x' }, n: junk() }],
           ]),
       ],
       [
         'unmatched replies',
-        () => pk.pack([1, sender, me, [pick([5, 6, 7]), Math.floor(random() * 1e6), junk()]]),
+        () => pk.pack([1, sender, me, [...frame(), pick([5, 6, 7]), Math.floor(random() * 1e6), junk()]]),
       ],
       [
         'spawn unknown behaviour',
@@ -114,6 +137,7 @@ describe('fuzzing the wire', () => {
             sender,
             me,
             [
+              ...frame(),
               8,
               {
                 c: 'spawn',
@@ -140,6 +164,7 @@ describe('fuzzing the wire', () => {
             sender,
             me,
             [
+              ...frame(),
               8,
               {
                 c: 'spawn',
@@ -163,6 +188,7 @@ describe('fuzzing the wire', () => {
             sender,
             me,
             [
+              ...frame(),
               8,
               pick<unknown>([
                 { c: 'directive', path: 'user/sink', d: 'stop' },
@@ -222,6 +248,8 @@ describe('fuzzing the wire', () => {
         'forbidden-control',
         'unmatched-reply',
         'malformed-membership',
+        'unframed',
+        'malformed-link-header',
       ]),
     );
     expect(stats.deadLettersByReason['no-such-actor']).toBe(sentByKind['tell to nowhere']);
