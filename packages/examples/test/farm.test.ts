@@ -23,6 +23,9 @@ describe('the Fibonacci farm', () => {
     expect(Object.values(r.perWorker).reduce((a, b) => a + b, 0)).toBe(tasks.length);
     expect(r.placement).toEqual({ threads: 2, nodes: 1, workers: 2 });
     expect(r.duplicatesDropped).toBe(0);
+    // Every task answered within its deadline (at least 5 s; these take milliseconds).
+    expect(r.overdue).toBe(0);
+    expect(r.lateReplies).toBe(0);
     // The workers' own task times: some work, and never more than 2 workers × the wall time.
     expect(r.busyMs).toBeGreaterThan(0);
     expect(r.busyMs).toBeLessThanOrEqual(2 * r.wallMs + 1);

@@ -74,6 +74,32 @@ export interface PoolOptions<Msg = any> {
    * reply can never arrive, so the caller still gets exactly one result).
    */
   readonly redispatchOnLost?: boolean;
+  /**
+   * `balancing` routing: a deadline per dispatch, in ms, that starts when a task is handed to a
+   * routee (not when it was queued). A task with no reply by then is taken back — the routee's
+   * credit is freed — and handed to another routee (to the same one only when no other is up),
+   * first in line. The caller still gets exactly one result: the first reply wins, from whichever
+   * dispatch gives it, and a reply that comes after it is dropped and counted in
+   * `stats().lateReplies` (misses are counted in `stats().overdue`; no event is published).
+   * Each further miss of the same task doubles its deadline, so a deadline that was too short
+   * costs a few extra runs, never an endless series. A function gives each task its own deadline
+   * (called at every dispatch; `Infinity`: none for that task). The task must be safe to run
+   * twice, and the routee must `ctx.reply()` to tells too (a tell to a balancing pool is a task).
+   * The ask's own `timeoutMs` still counts from the call, time in the queue included.
+   * Default: none (a routee may take as long as the ask's timeout allows).
+   *
+   * @example
+   * ```ts
+   * // A task answered by no one within 10 × its expected time (at least 5 s) runs elsewhere.
+   * const pool = system.spawnPool('farm.fib', undefined, {
+   *   placement: 'thread',
+   *   routing: 'balancing',
+   *   credit: 1,
+   *   redispatchAfterMs: (task: { n: number }) => Math.max(5_000, 10 * expectedMs(task.n)),
+   * });
+   * ```
+   */
+  readonly redispatchAfterMs?: number | ((message: Msg) => number);
   /** Mailbox of each routee. */
   readonly mailbox?: MailboxOptions;
   /** How the pool actor supervises its routees. Default: one-for-one, restart, 10 within 10 s. */
@@ -114,4 +140,8 @@ export interface PoolStats {
   readonly inFlight: number;
   /** Asks each routee answered, by routee address (the pool tracks every ask; tells are not counted). */
   readonly completed: Readonly<Record<string, number>>;
+  /** Dispatches that got no reply within `redispatchAfterMs` (each time, the task was dispatched again). */
+  readonly overdue: number;
+  /** Replies from a dispatch of a task that was settled by then (another dispatch of it answered first): dropped. */
+  readonly lateReplies: number;
 }

@@ -14,6 +14,10 @@
  * that would end it. So a task lost more than `MICROTASK_REDISPATCHES` times goes back
  * only after the event loop has turned (`setImmediate`).
  *
+ * A task that missed its per-dispatch deadline (`redispatchAfterMs`, DispatchDeadlines.ts) goes
+ * back the same way: it is taken back from inside the sweep of a deadline list, the tasks of one
+ * sweep keep their order, and the routee it missed on is noted on it (`avoid`) for the core.
+ *
  * Owns: the batch of lost tasks, and when it goes back. May not touch: the queue, the routees or
  * whether a task settles (the core decides which tasks come here, and puts them back).
  * @internal
@@ -33,7 +37,7 @@ export class LostTasks {
     private readonly requeue: (tasks: Task[]) => void,
   ) {}
 
-  /** `task` was lost with its routee's runtime: it goes back once the loss has been processed. */
+  /** `task` was lost with its routee's runtime (or missed its deadline): it goes back once that has been processed. */
   add(task: Task): void {
     this.tasks.push(task);
     // One flush a batch, scheduled by its first task: the tasks of one loss keep their order.

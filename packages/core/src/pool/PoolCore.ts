@@ -3,15 +3,18 @@
  * (as with Akka's routers, a pool routes where it is called, with no hop through a router
  * mailbox). Round-robin, broadcast and consistent-hash pick a routee at once; balancing queues
  * the asks and hands each to the routee with the most room (credit minus asks held: idle routees
- * pull the work). Every ask stays in the deadline lists until it settles.
+ * pull the work). Every ask stays in the deadline lists until it settles. A task whose routee's
+ * runtime is lost (`redispatchOnLost`) or that misses its per-dispatch deadline
+ * (`redispatchAfterMs`) goes back to the front of the queue, through the same {@link LostTasks}.
  * Owns: the routees as routed to, the queue, the deadlines, settling tasks. May not touch: the
  * actors (poolActor.ts spawns, watches and stops them, and hands it the routee list), a routee's
- * credit arithmetic (Routee.ts), when lost tasks go back (LostTasks.ts), or option checks
- * (options.ts: it trusts the options it is given).
+ * credit arithmetic (Routee.ts), when lost tasks go back (LostTasks.ts), per-dispatch deadlines
+ * and late replies (DispatchDeadlines.ts), or option checks (options.ts: it trusts the options
+ * it is given).
  * @internal
  */
 
-import { PendingAsks, summarize } from '../actor/ask.js';
+import { PendingAsks, type ReplyTarget, summarize } from '../actor/ask.js';
 import { askTimeout, checkTellOptions } from '../actor/messageOptions.js';
 import type { ActorRef, AskOptions, TellOptions } from '../api/ActorRef.js';
 import type { PoolOptions, PoolStats, Routing } from '../api/pool.js';
@@ -24,27 +27,21 @@ import {
   isRuntimeLostError,
   MailboxFullError,
 } from '../errors.js';
-import { RingBuffer } from '../mailbox/RingBuffer.js';
+import { Attempt, DispatchDeadlines, type DispatchOwner } from './DispatchDeadlines.js';
 import { LostTasks } from './LostTasks.js';
 import { ADAPTIVE_CREDIT, Routee } from './Routee.js';
 import { HashRing } from './routing.js';
 import { Task, type TaskOwner } from './Task.js';
+import { TaskQueue } from './TaskQueue.js';
 
 /** The state a pool ref and its pool actor share (both live in the caller's runtime). @internal */
-export class PoolCore implements TaskOwner {
+export class PoolCore implements TaskOwner, DispatchOwner {
   routees: ActorRef[] = [];
   private slots: Routee[] = [];
   private rr = 0;
   private ring: HashRing | undefined;
-  /**
-   * Balancing: the asks waiting for a routee with room, oldest first. One that settles while it
-   * waits (its deadline passed) stays in place, since taking it out of the middle of a ring
-   * buffer is O(n): it is `done`, holds no message, is counted in `settledInQueue` and skipped
-   * when it comes up; `compact` sweeps them out when they are many.
-   */
-  private readonly queue = new RingBuffer<Task>(16);
-  /** Tasks in the queue that settled while waiting (timed out): skipped when they come up. */
-  private settledInQueue = 0;
+  /** Balancing: the asks waiting for a routee with room (see TaskQueue.ts). */
+  private readonly queue = new TaskQueue();
   /**
    * Every ask the pool holds (queued, running, or about to be dispatched again) until it settles,
    * in deadline lists with one timer per timeout value: no timer per ask, no sweep.
@@ -56,6 +53,8 @@ export class PoolCore implements TaskOwner {
   /** A balancing pool without a fixed `credit` sizes each routee's credit itself, up to `maxCredit`. */
   private readonly adaptive: boolean;
   private readonly maxCredit: number;
+  /** `redispatchAfterMs`: a deadline per dispatch (balancing pools only). */
+  private readonly dispatches: DispatchDeadlines | undefined;
 
   constructor(
     readonly routing: Routing,
@@ -70,6 +69,9 @@ export class PoolCore implements TaskOwner {
     // A bounded routee mailbox would drop the asks beyond its capacity.
     const capacity = options.mailbox?.capacity ?? Number.POSITIVE_INFINITY;
     this.maxCredit = Math.max(1, Math.min(ADAPTIVE_CREDIT.max, capacity));
+    const after = options.redispatchAfterMs;
+    if (routing === 'balancing' && after !== undefined)
+      this.dispatches = new DispatchDeadlines(clock, after as number | ((m: unknown) => number), this);
   }
 
   setRoutees(refs: ActorRef[]): void {
@@ -129,7 +131,7 @@ export class PoolCore implements TaskOwner {
       // A tell is a task whose reply nobody waits for; it still takes a credit until answered.
       // One the pool cannot take (stopped, no routees, queue full) is a dead letter (ADR 0003).
       const max = this.options.maxQueued;
-      if (this.stopped || this.slots.length === 0 || (max !== undefined && this.queued() >= max)) {
+      if (this.stopped || this.slots.length === 0 || (max !== undefined && this.queue.length >= max)) {
         this.deadLetter(message);
         return;
       }
@@ -163,10 +165,10 @@ export class PoolCore implements TaskOwner {
       return task.promise;
     }
     const max = this.options.maxQueued;
-    if (max !== undefined && this.queued() >= max)
+    if (max !== undefined && this.queue.length >= max)
       return Promise.reject(new MailboxFullError(this.address(), max));
     const task = this.newTask(message, options, timeoutMs);
-    this.enqueue(task);
+    this.queue.add(task);
     this.pump();
     return task.promise;
   }
@@ -177,52 +179,48 @@ export class PoolCore implements TaskOwner {
     return task;
   }
 
-  /** Asks waiting in the queue (not counting those that settled there). */
-  private queued(): number {
-    return this.queue.length - this.settledInQueue;
-  }
-
-  private enqueue(task: Task, first = false): void {
-    task.queued = true;
-    if (first) this.queue.unshift(task);
-    else this.queue.push(task);
-  }
-
-  /** The next task of the queue that has not settled there; undefined if none is left. */
-  private dequeue(): Task | undefined {
-    for (;;) {
-      const task = this.queue.shift();
-      if (task === undefined) return undefined;
-      task.queued = false;
-      if (!task.done) return task;
-      this.settledInQueue--;
-    }
-  }
-
   /** Hand queued asks to routees with credit left. */
   private pump(): void {
     let now = -1;
-    const fixed = this.options.credit;
-    const rs = this.slots;
     while (!this.queue.isEmpty()) {
-      // The routee with the most room left (its credit minus what it holds).
-      let best: Routee | undefined;
-      let bestRoom = 0;
-      for (let i = 0; i < rs.length; i++) {
-        const r = rs[i]!;
-        const room = (fixed ?? r.credit) - r.inFlight;
-        if (room <= bestRoom || r.down || r.stopping()) continue;
-        best = r;
-        bestRoom = room;
-      }
+      let best = this.roomiest(null);
       if (best === undefined) return;
-      const task = this.dequeue();
+      const task = this.queue.take();
       if (task === undefined) return;
+      if (task.avoid === best) {
+        // It missed its deadline there: it goes to another routee, and waits (first in line) for
+        // one to have room; back to the same one only if no other is up.
+        const avoid = best;
+        best = this.roomiest(avoid);
+        if (best === undefined) {
+          if (this.slots.some((r) => r !== avoid && !r.down && !r.stopping())) {
+            this.queue.add(task, true);
+            return;
+          }
+          best = avoid;
+        }
+      }
       // A direct ask needs no clock: a task whose deadline passed while it waited is failed by
       // its deadline list's timer (due now) either way. Other refs get the time left as their timeout.
       if (now < 0 && best.direct === undefined) now = this.clock.now();
       this.dispatch(best, task, now);
     }
+  }
+
+  /** The routee with the most room left (its credit minus what it holds), other than `skip`. */
+  private roomiest(skip: Routee | null): Routee | undefined {
+    const fixed = this.options.credit;
+    const rs = this.slots;
+    let best: Routee | undefined;
+    let bestRoom = 0;
+    for (let i = 0; i < rs.length; i++) {
+      const r = rs[i]!;
+      const room = (fixed ?? r.credit) - r.inFlight;
+      if (room <= bestRoom || r === skip || r.down || r.stopping()) continue;
+      best = r;
+      bestRoom = room;
+    }
+    return best;
   }
 
   /**
@@ -234,10 +232,22 @@ export class PoolCore implements TaskOwner {
       if (this.settle(task)) task.reject(this.timeoutError(task));
       return;
     }
+    // With `redispatchAfterMs` the routee answers an attempt of the task, with its own deadline.
+    let target: ReplyTarget = task;
+    if (this.dispatches !== undefined) {
+      const attempt = this.dispatches.start(task, routee);
+      if (!(attempt instanceof Attempt)) {
+        if (this.settle(task)) task.reject(attempt);
+        return;
+      }
+      target = attempt;
+    }
     task.routee = routee;
+    task.avoid = null;
     routee.took(task, this.adaptive ? this.clock : undefined);
     if (routee.direct !== undefined) {
-      task.askId = routee.direct.askInto(task.message, task, task.transfer);
+      task.askId = routee.direct.askInto(task.message, target, task.transfer);
+      if (target instanceof Attempt) target.askId = task.askId;
       return;
     }
     const remaining = Math.max(0, task.deadline - (now >= 0 ? now : this.clock.now()));
@@ -245,8 +255,8 @@ export class PoolCore implements TaskOwner {
       ? { timeoutMs: remaining, transfer: task.transfer }
       : { timeoutMs: remaining };
     routee.ref.ask(task.message, opts).then(
-      (v) => task.reply(v),
-      (e) => task.fail(e),
+      (v) => target.reply(v),
+      (e) => target.fail(e),
     );
   }
 
@@ -298,7 +308,7 @@ export class PoolCore implements TaskOwner {
     for (let i = lost.length - 1; i >= 0; i--) {
       const task = lost[i]!;
       // Settled meanwhile: timed out, or failed by close() with every task the pool holds.
-      if (!task.done) this.enqueue(task, true);
+      if (!task.done) this.queue.add(task, true);
     }
     this.pump();
   });
@@ -326,37 +336,42 @@ export class PoolCore implements TaskOwner {
 
   /** Fail `task` with `error` now, wherever it is (queued, running or about to be requeued). @internal */
   aborted(task: Task, error: unknown): void {
-    if (task.done) return;
-    if (task.routee !== null) {
-      this.abandon(task);
-      this.schedulePump(); // its routee has room again (not from inside the deadline list's sweep)
-    }
-    this.settle(task);
-    task.reject(error);
-    if (task.queued) {
-      // It stays in the queue until it comes up or the queue is compacted: hold nothing meanwhile.
-      this.settledInQueue++;
-      task.message = task.transfer = undefined;
-    }
-    // Mostly settled tasks in the queue: drop them now rather than when they come up.
-    if (this.settledInQueue > 64 && this.settledInQueue * 2 > this.queue.length) this.compact();
+    this.finish(task, false, error);
   }
 
   /**
-   * Sweep the settled tasks out of the queue, keeping the order of the rest. Without it, asks
-   * with a short timeout behind busy routees would fill the queue with dead entries until each
-   * comes up. It runs when more than 64 are dead and they are most of the queue: a sweep costs
-   * the queue's length, at most twice what it drops (O(1) a task, amortized), and a few dead
-   * entries are left to be skipped when they come up.
+   * `task`'s dispatch to `routee` passed its `redispatchAfterMs` deadline: take it back (the
+   * routee's credit is free again; its reply is still awaited, see DispatchDeadlines.ts) and
+   * dispatch it again, first in line, to another routee if one is up. @internal
    */
-  private compact(): void {
-    const live: Task[] = [];
-    for (let t = this.queue.shift(); t !== undefined; t = this.queue.shift()) {
-      if (t.done) t.queued = false;
-      else live.push(t);
+  overdue(task: Task, routee: Routee): void {
+    this.abandon(task, false, task.completedAtSend === routee.completed);
+    task.avoid = routee;
+    this.lost.add(task); // not from inside the deadline list's sweep; several keep their order
+  }
+
+  /** An earlier dispatch of `task`, to `routee`, answered first (after its deadline): it wins. @internal */
+  answeredLate(task: Task, routee: Routee, value: unknown): void {
+    routee.completed++;
+    this.finish(task, true, value);
+  }
+
+  /** Settle `task` now, wherever it is (queued, running or about to be requeued). */
+  private finish(task: Task, ok: boolean, value: unknown): void {
+    if (task.done) return;
+    if (task.routee !== null) {
+      if (ok) {
+        // Answered by an earlier dispatch: the current one's reply is awaited, to be dropped and counted.
+        this.dispatches?.retire(task);
+        this.abandon(task, false, false);
+      } else this.abandon(task, true, task.completedAtSend === task.routee.completed);
+      this.schedulePump(); // its routee has room again (not from inside the deadline list's sweep)
     }
-    for (const t of live) this.queue.push(t);
-    this.settledInQueue = 0;
+    this.settle(task);
+    if (ok) task.resolve(value);
+    else task.reject(value);
+    // It stays in the queue until it comes up or the queue is compacted.
+    if (task.queued) this.queue.settledHere(task);
   }
 
   /** Mark `task` settled (it leaves the deadline lists); false if it already was (the caller then must not answer it). */
@@ -370,35 +385,41 @@ export class PoolCore implements TaskOwner {
   close(): void {
     this.stopped = true;
     this.deadlines.failAll(new ActorStoppedError(this.address(), 'the pool stopped'));
+    this.dispatches?.close();
     this.queue.clear();
-    this.settledInQueue = 0;
   }
 
-  /** Stop waiting for a running task's routee (a late reply is ignored); frees its credit. */
-  private abandon(t: Task): void {
+  /**
+   * Take a running task off its routee, freeing its credit; `cancel` stops waiting for the reply
+   * (a late one is ignored). `trouble` (a timeout while the routee answered nothing since: it
+   * hangs) takes an adaptive credit back to the minimum; a routee that answers others meanwhile
+   * (e.g. a machine that replies to this ask later, or never) keeps its credit.
+   */
+  private abandon(t: Task, cancel: boolean, trouble: boolean): void {
     const r = this.release(t)!;
-    // A timeout is trouble if the routee answered nothing since (it hangs); a routee that answers
-    // others meanwhile (e.g. a machine that replies to this ask later, or never) keeps its credit.
-    r.dropped(t, t.completedAtSend === r.completed, this.adaptive ? this.clock : undefined);
-    r.direct?.cancelAsk(t.askId);
+    r.dropped(t, trouble, this.adaptive ? this.clock : undefined);
+    if (cancel) r.direct?.cancelAsk(t.askId);
   }
 
-  /** Take a running task off its routee; its routee, or null if it had none. */
+  /** Take a running task off its routee (and its attempt's deadline off); its routee, or null if it had none. */
   private release(t: Task): Routee | null {
     const r = t.routee;
     if (r === null) return null;
     t.routee = null;
+    this.dispatches?.end(t);
     return r;
   }
 
   stats(): PoolStats {
     let inFlight = 0;
     for (const r of this.slots) inFlight += r.inFlight;
-    const queued = this.queued();
+    const queued = this.queue.length;
     const completed: Record<string, number> = Object.fromEntries(this.retired);
     for (const r of this.slots)
       if (r.completed > 0) completed[r.address] = (completed[r.address] ?? 0) + r.completed;
-    return { routees: this.slots.length, queued, inFlight, completed };
+    const overdue = this.dispatches?.overdue ?? 0;
+    const lateReplies = this.dispatches?.lateReplies ?? 0;
+    return { routees: this.slots.length, queued, inFlight, completed, overdue, lateReplies };
   }
 
   private noRoutees(): Error {

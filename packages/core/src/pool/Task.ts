@@ -1,7 +1,7 @@
 /**
  * A task: one ask to a pool, from the call until it settles. It may wait in the pool's queue
- * (balancing), then is the reply target of a routee's ask; it is in the pool's deadline lists
- * from the start until it settles.
+ * (balancing), then is the reply target of a routee's ask (with `redispatchAfterMs`, its current
+ * attempt is); it is in the pool's deadline lists from the start until it settles.
  * Owns: the fields of one task. May not touch: anything else. It decides nothing: each event (a
  * reply, a failure, its deadline, an abort) goes to its {@link TaskOwner}, the pool's core, which
  * settles it or dispatches it again.
@@ -37,8 +37,17 @@ export class Task extends Timed implements ReplyTarget, RouteeTask {
   sentAt = 0;
   /** Answers its routee had given when it was handed over (a timeout counts as trouble only if none came since). */
   completedAtSend = 0;
-  /** Times it was lost with its routee's runtime and dispatched again. */
+  /** Times it went back to the queue to be dispatched again (its routee's runtime lost, or its deadline missed). */
   redispatches = 0;
+  /**
+   * Its current dispatch, with `redispatchAfterMs`: an `Attempt` (DispatchDeadlines.ts, which
+   * imports this file), the reply target its routee was given.
+   */
+  attempt: Timed | null = null;
+  /** Dispatches of it that missed their `redispatchAfterMs` deadline (each doubles the next one's). */
+  missed = 0;
+  /** The routee whose deadline it missed last: it goes to another routee next, if one is up. */
+  avoid: Routee | null = null;
   constructor(
     private readonly core: TaskOwner,
     /** What to send; dropped once it settles in the queue (it will never be sent). */

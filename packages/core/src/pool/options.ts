@@ -19,6 +19,7 @@ const POOL_KEYS = new Set([
   'credit',
   'maxQueued',
   'redispatchOnLost',
+  'redispatchAfterMs',
   'mailbox',
   'supervision',
 ]);
@@ -46,7 +47,7 @@ export function checkPoolOptions(options: PoolOptions, defaultSize: number): Poo
   if (routing === 'consistent-hash' && typeof options.hashKey !== 'function') {
     throw new InvalidOptionsError('consistent-hash routing needs hashKey: (message) => string | number');
   }
-  for (const k of ['credit', 'maxQueued', 'redispatchOnLost'] as const) {
+  for (const k of ['credit', 'maxQueued', 'redispatchOnLost', 'redispatchAfterMs'] as const) {
     if (options[k] !== undefined && options[k] !== false && routing !== 'balancing') {
       throw new InvalidOptionsError(
         `pool option '${k}' works with routing: 'balancing' only (this pool's routing is '${routing}')`,
@@ -58,6 +59,12 @@ export function checkPoolOptions(options: PoolOptions, defaultSize: number): Poo
     throw new InvalidOptionsError(`pool size must be a whole number ≥ 1, got ${String(options.size)}`);
   if (options.credit !== undefined && !(Number.isInteger(options.credit) && options.credit >= 1)) {
     throw new InvalidOptionsError(`pool credit must be a whole number ≥ 1, got ${String(options.credit)}`);
+  }
+  const after: unknown = options.redispatchAfterMs;
+  if (after !== undefined && typeof after !== 'function' && !(typeof after === 'number' && after > 0)) {
+    throw new InvalidOptionsError(
+      `pool option redispatchAfterMs must be a time in ms > 0 (the longest a routee may take to answer one task), or a function (message) => ms; got ${String(after)}`,
+    );
   }
   return { routing, size };
 }

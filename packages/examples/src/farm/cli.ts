@@ -308,6 +308,8 @@ if (values.scaling) {
           perWorker: best.perWorker,
           busyShare: busy,
           duplicatesDropped: runs.reduce((a, r) => a + r.duplicatesDropped, 0),
+          overdue: runs.reduce((a, r) => a + r.overdue, 0),
+          lateReplies: runs.reduce((a, r) => a + r.lateReplies, 0),
           threadsKilled: runs.reduce((a, r) => a + r.threadsKilled, 0),
           placement: best.placement,
         },
@@ -329,6 +331,11 @@ if (values.scaling) {
         .map(([w, n]) => `${w}: ${n}`)
         .join(', ')}`,
     );
+    const overdue = runs.reduce((a, r) => a + r.overdue, 0);
+    if (overdue > 0)
+      say(
+        `deadline misses: ${overdue} task(s) handed to another worker; late replies dropped: ${runs.reduce((a, r) => a + r.lateReplies, 0)}`,
+      );
     if (values.chaos)
       say(
         `${multiNode ? 'nodes' : 'threads'} killed: ${runs.reduce((a, r) => a + r.threadsKilled, 0)}; every result still exact and counted once`,

@@ -1,7 +1,8 @@
 /**
  * The Fibonacci actor farm: a balancing (pull-based) pool of fib workers on worker threads.
- * Idle workers take the next task; the work of a lost worker is dispatched again, and every
- * task's result is kept exactly once.
+ * Idle workers take the next task; the work of a lost worker, or of one that has not answered
+ * within the task's deadline (deadline.ts), is dispatched again, and every task's result is kept
+ * exactly once.
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,7 @@ import { type ActorSystem, createActorSystem, type Placement, type PoolRef } fro
 import { awaitNodes, nats } from '@troupe/transport-nats';
 import { type NodeProcess, startNode } from '../shared/nodes.js';
 import type { FibResult, FibTask } from './behaviours.js';
+import { calibrate, TaskDeadlines } from './deadline.js';
 import { fib, fibCost } from './fib.js';
 
 /** Options of {@link runFarm}. */
@@ -62,6 +64,10 @@ export interface FarmRun {
   readonly busyMs: number;
   /** Results that arrived twice and were dropped. */
   readonly duplicatesDropped: number;
+  /** Tasks a worker did not answer within their deadline, handed to another worker (pool `stats().overdue`). */
+  readonly overdue: number;
+  /** Replies from such a worker that came after the task's result, dropped by the pool (`stats().lateReplies`). */
+  readonly lateReplies: number;
   /** Threads killed by chaos. */
   readonly threadsKilled: number;
   readonly placement: { readonly threads: number; readonly nodes: number; readonly workers: number };
@@ -80,6 +86,9 @@ export function runSequential(tasks: readonly number[]): { results: number[]; wa
 }
 
 const catalog = new URL('./behaviours.js', import.meta.url);
+
+/** The longest a whole run may take (each task's ask waits this long at most, queue included). */
+const RUN_TIMEOUT_MS = 3_600_000;
 
 /** Where the workers go: one per thread here, or one per thread of every node. */
 function workerPlacements(system: ActorSystem, threads: number, useNodes: boolean): Placement[] {
@@ -129,6 +138,8 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
     }
     const placements = workerPlacements(system, options.threads, multi !== undefined);
     if (placements.length === 0) throw new Error('no workers: give this node --threads, or add nodes');
+    // Each task's deadline, from the results so far (see deadline.ts).
+    const deadlines = new TaskDeadlines(calibrate());
     const pool: PoolRef<FibTask, FibResult> = system.spawnPool<FibTask, undefined, void, FibResult>(
       'farm.fib',
       undefined,
@@ -138,6 +149,8 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
         routing: 'balancing',
         credit: 1,
         redispatchOnLost: true,
+        // A task not answered within its deadline (counted from when a worker is handed it) goes to another worker.
+        redispatchAfterMs: (task) => deadlines.deadlineMs(task.n),
         // Workers are stateless: a farm tolerates many crashes before it gives up.
         supervision: { maxRestarts: 100, withinMs: 10_000 },
       },
@@ -177,12 +190,15 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
     }
     await Promise.all(
       options.tasks.map(async (n, i) => {
-        const r = await pool.ask({ n }, { timeoutMs: 3_600_000 });
+        // The ask's own timeout counts from now, the wait in the queue included, so it must cover
+        // the whole run: it is only a backstop. A lost task is caught by the per-task deadline.
+        const r = await pool.ask({ n }, { timeoutMs: RUN_TIMEOUT_MS });
         if (results[i] !== undefined) {
           duplicates++; // a late duplicate (e.g. from a worker declared lost): keep the first
           return;
         }
         results[i] = r.value;
+        deadlines.record(n, r.ms);
         perWorker[r.worker] = (perWorker[r.worker] ?? 0) + 1;
         busyMs += r.ms;
         done += fibCost(n);
@@ -191,6 +207,7 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
       }),
     ).finally(() => clearInterval(chaosTimer));
     const wallMs = performance.now() - start;
+    const { overdue, lateReplies } = pool.stats();
     return {
       results: results as number[],
       wallMs,
@@ -198,6 +215,8 @@ export async function runFarm(options: FarmOptions): Promise<FarmRun> {
       perWorker,
       busyMs,
       duplicatesDropped: duplicates,
+      overdue,
+      lateReplies,
       threadsKilled: killed,
       placement: { threads: options.threads, nodes: system.nodes().length, workers: placements.length },
     };
