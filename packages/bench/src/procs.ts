@@ -11,6 +11,7 @@ import {
   natsServerAvailable as canRunNatsServer,
   exitOnSignals,
   NATS_SERVER as FOUND_NATS_SERVER,
+  freePort,
   type NatsServer,
   startNode,
   startNatsServer as startServer,
@@ -50,6 +51,19 @@ export function tasksetAvailable(): boolean {
  */
 export function startNatsServer(): Promise<NatsServer> {
   return startServer({ bin: NATS_SERVER, storeDir: true });
+}
+
+/** A private nats-server as {@link startNatsServer}, with its HTTP monitoring port open (for `/varz`). */
+export async function startMonitoredNatsServer(): Promise<{ server: NatsServer; monitor: string }> {
+  const port = await freePort();
+  const server = await startServer({ bin: NATS_SERVER, storeDir: true, args: ['-m', String(port)] });
+  return { server, monitor: `http://127.0.0.1:${port}` };
+}
+
+/** Bytes all clients have published to the server so far (message payloads; `/varz` `in_bytes`). */
+export async function publishedBytes(monitor: string): Promise<number> {
+  const varz = (await (await fetch(`${monitor}/varz`)).json()) as { in_bytes: number };
+  return varz.in_bytes;
 }
 
 export interface TroupeNode {
