@@ -66,15 +66,18 @@ class RemoteReply implements ReplyTarget {
 }
 
 export class Inbound extends ControlHandler {
-  /** Process a batch of records from `from`. Malformed input is dropped and counted, never thrown. */
-  receive(from: string, batch: unknown): void {
+  /**
+   * Process a batch of records from `from`, from `batch[start]` on (a link header before it is
+   * skipped). Malformed input is dropped and counted, never thrown.
+   */
+  receive(from: string, batch: unknown, start = 0): void {
     if (!Array.isArray(batch)) {
       this.host.dropped('malformed-batch', `a batch from ${from} is not an array`);
       return;
     }
     const link = this.link(from);
     this.rejected = null;
-    let i = 0;
+    let i = start;
     while (i < batch.length) {
       const kind = batch[i] as number;
       const size = RECORD_SIZE[kind];

@@ -45,6 +45,14 @@ const NACK = -1;
 /** `seq` of a `reset`: "your session `ackSession` ended here after `ack`: start a new one with the rest". */
 const RESET = -2;
 
+/**
+ * A receiver acks at once, without waiting for `ackDelayMs`, once this many slots (records and
+ * headers) of delivered batches are not acknowledged (TCP acks every second full segment for the
+ * same reason): a sender streaming one way lets go of its batches after a round trip, not after
+ * the ack delay, so its resend buffer stays short and its records do not live through garbage
+ * collections. Small batches (a request, a reply) wait for a batch going back, as before.
+ */
+const ACK_EVERY_SLOTS = 1024;
 /** Batches held per link that came ahead of a missing one (more are dropped and sent again later). */
 const MAX_HELD = 256;
 const MAX_RESEND_WAIT_MS = 8000;
@@ -83,8 +91,8 @@ export function checkLinkOptions(options: LinkOptions | undefined): Required<Lin
 export interface LinkWire {
   /** Hand a framed batch to the transport that reaches `to` (may throw: too large, unserializable). */
   send(from: string, to: string, framed: unknown[]): void;
-  /** Deliver the records of a batch that arrived in order, header stripped. */
-  deliver(from: string, to: string, records: unknown[]): void;
+  /** Deliver the records of a batch that arrived in order: `batch[start]` on (`start` skips its header). */
+  deliver(from: string, to: string, batch: unknown[], start: number): void;
   /** Count input dropped by cause. */
   dropped(cause: string, detail: string): void;
   readonly events: EventStream;
@@ -96,9 +104,14 @@ interface Sent {
   frame: unknown[];
 }
 
+/** What an acknowledged slot of a resend buffer holds until the buffer is compacted. */
+const DONE: Sent = { seq: 0, frame: [] };
+
 /** The sending side of one link. */
 class Out {
   next = 1;
+  /** The receiving side of the link the other way (`remote` → `local`), once anything came on it. */
+  back: In | undefined = undefined;
   /** Not yet acknowledged, oldest first (from `head` on). */
   unacked: Sent[] = [];
   head = 0;
@@ -108,6 +121,8 @@ class Out {
   wait: number;
   stuck = false;
   constructor(
+    readonly local: string,
+    readonly remote: string,
     public session: number,
     now: number,
     resendAfterMs: number,
@@ -127,18 +142,48 @@ class In {
   /** The node was declared down: batches of this session are no longer delivered. */
   ended = false;
   ackOwed = false;
+  /** Slots of the batches delivered since the last ack went back (alone or on a batch). */
+  unackedDelivered = 0;
   nackedAt = Number.NEGATIVE_INFINITY;
   nackedFor = -1;
-  constructor(readonly session: number) {}
+  constructor(
+    readonly remote: string,
+    readonly local: string,
+    readonly session: number,
+  ) {}
 }
 
-const key = (from: string, to: string) => `${from}>${to}`;
+/** A two-level map `a` → `b` → `V` (no key strings built on the hot path). */
+class PairMap<V> {
+  private readonly byA = new Map<string, Map<string, V>>();
+  get(a: string, b: string): V | undefined {
+    return this.byA.get(a)?.get(b);
+  }
+  set(a: string, b: string, v: V): void {
+    let m = this.byA.get(a);
+    if (m === undefined) this.byA.set(a, (m = new Map()));
+    m.set(b, v);
+  }
+  delete(a: string, b: string): void {
+    this.byA.get(a)?.delete(b);
+  }
+  *values(): IterableIterator<V> {
+    for (const m of this.byA.values()) yield* m.values();
+  }
+  get size(): number {
+    let n = 0;
+    for (const m of this.byA.values()) n += m.size;
+    return n;
+  }
+}
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
 export class ReliableLinks {
-  private readonly outs = new Map<string, Out>();
-  private readonly ins = new Map<string, In>();
-  private readonly owed = new Set<string>();
+  /** Sending sides, by local runtime, then remote runtime. */
+  private readonly outs = new PairMap<Out>();
+  /** Receiving sides, by remote runtime, then local runtime. */
+  private readonly ins = new PairMap<In>();
+  private readonly owed = new Set<In>();
   private ackTimer: unknown;
   private tickTimer: unknown;
   private readonly tickMs: number;
@@ -175,29 +220,39 @@ export class ReliableLinks {
   }
 
   /** Send `batch` from local runtime `from` to remote runtime `to`, framed and kept until acknowledged. */
+  /**
+   * Send `batch` from local runtime `from` to remote runtime `to`, framed and kept until
+   * acknowledged. The batch becomes the frame: the header is put in front of its records, in
+   * place (no copy), and taken off again if the transport refuses it.
+   */
   send(from: string, to: string, batch: unknown[]): void {
-    const k = key(from, to);
     const now = this.wire.clock.now();
-    let out = this.outs.get(k);
+    let out = this.outs.get(from, to);
     if (out === undefined) {
-      out = new Out(this.newSession(), now, this.options.resendAfterMs);
-      this.outs.set(k, out);
+      out = new Out(from, to, this.newSession(), now, this.options.resendAfterMs);
+      this.outs.set(from, to, out);
     }
     if (out.pending >= this.options.maxUnackedBatches) {
       this.counts.refused++;
       throw new LinkBufferFullError(to, this.options.maxUnackedBatches, now - out.progressAt);
     }
-    const back = this.ins.get(key(to, from));
+    let back = out.back;
+    if (back === undefined || back.ended) back = out.back = this.ins.get(to, from);
     const seq = out.next;
-    const header: unknown[] = [LINK_FRAME, out.session, seq, back?.session ?? 0, back?.delivered ?? 0];
-    const frame = header.concat(batch);
-    this.wire.send(from, to, frame); // throws before anything is recorded: nothing was sent
+    batch.unshift(LINK_FRAME, out.session, seq, back?.session ?? 0, back?.delivered ?? 0);
+    try {
+      this.wire.send(from, to, batch);
+    } catch (e) {
+      batch.splice(0, HEADER); // nothing was sent: the caller gets its records back as they were
+      throw e;
+    }
     out.next++;
     if (out.pending === 0) out.progressAt = now;
-    out.unacked.push({ seq, frame });
+    out.unacked.push({ seq, frame: batch });
     if (back?.ackOwed) {
       back.ackOwed = false;
-      this.owed.delete(key(to, from));
+      back.unackedDelivered = 0;
+      this.owed.delete(back);
     }
   }
 
@@ -237,11 +292,12 @@ export class ReliableLinks {
       this.wire.dropped('malformed-link-header', `a batch from ${from} with session ${session}`);
       return;
     }
-    const k = key(from, to);
-    let link = this.ins.get(k);
+    let link = this.ins.get(from, to);
     if (link === undefined || session > link.session) {
-      link = new In(session);
-      this.ins.set(k, link);
+      link = new In(from, to, session);
+      this.ins.set(from, to, link);
+      const out = this.outs.get(to, from);
+      if (out !== undefined) out.back = link;
     } else if (session < link.session) {
       this.wire.dropped('stale-link-session', `a batch from ${from} of a session it has ended`);
       return;
@@ -252,8 +308,9 @@ export class ReliableLinks {
       return;
     }
     if (seq <= link.delivered || link.held.has(seq)) {
+      // The sender sends again: it has not heard our ack. Answer at once (as TCP does).
       this.counts.duplicates++;
-      this.owe(k, link);
+      this.ackNow(link);
       return;
     }
     if (seq > link.delivered + 1) {
@@ -269,20 +326,23 @@ export class ReliableLinks {
     let next: unknown[] | undefined = batch;
     while (next !== undefined) {
       link.delivered++;
-      this.wire.deliver(from, to, next.slice(HEADER));
-      next = link.held.get(link.delivered + 1);
-      if (next !== undefined) link.held.delete(link.delivered);
+      link.unackedDelivered += next.length;
+      this.wire.deliver(from, to, next, HEADER);
+      next = link.held.size === 0 ? undefined : link.held.get(link.delivered + 1);
+      if (next !== undefined) link.held.delete(link.delivered + 1);
     }
-    this.owe(k, link);
+    this.owe(link);
   }
 
   /** The peer acknowledged `ack` of our link `local` → `remote` (a nack or reset says more). */
   private acked(local: string, remote: string, session: number, ack: number, seq: number): void {
-    const out = this.outs.get(key(local, remote));
+    const out = this.outs.get(local, remote);
     if (out === undefined || out.session !== session) return;
     let progressed = false;
     while (out.head < out.unacked.length && out.unacked[out.head]!.seq <= ack) {
-      out.head++;
+      // Let go of the records at once: a batch kept until the array is compacted would live
+      // through garbage collections (and cost the sender dearly under load).
+      out.unacked[out.head++] = DONE;
       progressed = true;
     }
     if (out.head > 1024 && out.head * 2 > out.unacked.length) {
@@ -329,7 +389,7 @@ export class ReliableLinks {
   /** Send every unacknowledged batch of `out` again, in order, with the latest ack of the link back. */
   private resend(local: string, remote: string, out: Out, now: number): void {
     out.resentAt = now;
-    const back = this.ins.get(key(remote, local));
+    const back = this.ins.get(remote, local);
     for (let i = out.head; i < out.unacked.length; i++) {
       const frame = out.unacked[i]!.frame;
       frame[3] = back?.session ?? 0;
@@ -343,10 +403,23 @@ export class ReliableLinks {
     }
   }
 
-  private owe(k: string, link: In): void {
+  /** An ack for `link` alone, now. */
+  private ackNow(link: In): void {
+    link.ackOwed = false;
+    link.unackedDelivered = 0;
+    this.owed.delete(link);
+    this.control(link.local, link.remote, ACK, link.session, link.delivered);
+  }
+
+  /** `link` delivered batches: ack them on the next batch back, alone after `ackDelayMs`, or now after {@link ACK_EVERY_SLOTS}. */
+  private owe(link: In): void {
+    if (link.unackedDelivered >= ACK_EVERY_SLOTS) {
+      this.ackNow(link);
+      return;
+    }
     if (link.ackOwed) return;
     link.ackOwed = true;
-    this.owed.add(k);
+    this.owed.add(link);
     if (this.ackTimer === undefined)
       this.ackTimer = this.wire.clock.setTimeout(() => this.flushAcks(), this.options.ackDelayMs);
   }
@@ -354,12 +427,11 @@ export class ReliableLinks {
   /** Acks that found no batch to ride on leave alone. */
   private flushAcks(): void {
     this.ackTimer = undefined;
-    for (const k of this.owed) {
-      const link = this.ins.get(k);
-      if (link === undefined || !link.ackOwed) continue;
+    for (const link of this.owed) {
+      if (!link.ackOwed) continue;
       link.ackOwed = false;
-      const [from, to] = k.split('>') as [string, string];
-      this.control(to, from, ACK, link.session, link.delivered);
+      link.unackedDelivered = 0;
+      this.control(link.local, link.remote, ACK, link.session, link.delivered);
     }
     this.owed.clear();
   }
@@ -376,9 +448,9 @@ export class ReliableLinks {
   /** Resends after silence, and liveness: a link with records to deliver and no ack for a while is stuck. */
   private tick(): void {
     const now = this.wire.clock.now();
-    for (const [k, out] of this.outs) {
+    for (const out of this.outs.values()) {
       if (out.pending === 0) continue;
-      const [local, remote] = k.split('>') as [string, string];
+      const { local, remote } = out;
       if (now - Math.max(out.progressAt, out.resentAt) >= out.wait) {
         out.wait = Math.min(out.wait * 2, MAX_RESEND_WAIT_MS);
         this.resend(local, remote, out, now);
@@ -404,16 +476,14 @@ export class ReliableLinks {
    */
   reconnected(): void {
     const now = this.wire.clock.now();
-    for (const [k, out] of this.outs) {
+    for (const out of this.outs.values()) {
       if (out.pending === 0) continue;
-      const [local, remote] = k.split('>') as [string, string];
       out.wait = this.options.resendAfterMs;
-      this.resend(local, remote, out, now);
+      this.resend(out.local, out.remote, out, now);
     }
-    for (const [k, link] of this.ins) {
+    for (const link of this.ins.values()) {
       if (link.ended) continue;
-      const [remote, local] = k.split('>') as [string, string];
-      this.control(local, remote, NACK, link.session, link.delivered);
+      this.control(link.local, link.remote, NACK, link.session, link.delivered);
     }
   }
 
@@ -422,17 +492,17 @@ export class ReliableLinks {
    * runtime fails its asks), and its sessions end here (a later batch of theirs gets a `reset`).
    */
   nodeDown(node: string): void {
-    for (const [k, out] of this.outs) {
-      if (processNodeOf(k.slice(k.indexOf('>') + 1)) !== node) continue;
+    for (const out of [...this.outs.values()]) {
+      if (processNodeOf(out.remote) !== node) continue;
       this.counts.lost += out.pending;
-      this.outs.delete(k);
+      this.outs.delete(out.local, out.remote);
     }
-    for (const [k, link] of this.ins) {
-      if (processNodeOf(k.slice(0, k.indexOf('>'))) !== node) continue;
+    for (const link of this.ins.values()) {
+      if (processNodeOf(link.remote) !== node) continue;
       link.ended = true;
       link.held.clear();
       link.ackOwed = false;
-      this.owed.delete(k);
+      this.owed.delete(link);
     }
   }
 

@@ -55,7 +55,7 @@ export class TransportBridge implements TransportHost {
     this.links = new ReliableLinks(
       {
         send: (from, to, framed) => this.transportFor(to)?.send(from, to, framed),
-        deliver: (from, to, records) => this.route(from, to, records),
+        deliver: (from, to, batch, start) => this.route(from, to, batch, start),
         dropped: (cause, detail) => system.dropped(cause, detail),
         events: system.events,
         clock: system.clock,
@@ -142,13 +142,13 @@ export class TransportBridge implements TransportHost {
     this.links.receive(from, to, batch);
   }
 
-  /** The records of a batch that arrived in order: to the main runtime or one of its threads. */
-  private route(from: string, to: string, batch: unknown[]): void {
+  /** The records of a batch that arrived in order (from `start` on): to the main runtime or one of its threads. */
+  private route(from: string, to: string, batch: unknown[], start: number): void {
     if (to === this.system.nodeId) {
-      this.runtime.receive(from, batch);
+      this.runtime.receive(from, batch, start);
       return;
     }
-    if (this.pool?.forwardIn(to, from, batch)) return;
+    if (this.pool?.forwardIn(to, from, start === 0 ? batch : batch.slice(start))) return;
     this.system.dropped('unroutable', `a batch for ${to}, which is not a runtime of this node`);
   }
 
