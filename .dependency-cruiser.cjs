@@ -54,6 +54,21 @@ module.exports = {
       to: { path: '^packages/(transport-nats|examples|bench)/' },
     },
     {
+      name: 'core-not-to-layers-above',
+      comment:
+        'Core never imports the layers above it (persistence): they plug into the core through its public API.',
+      severity: 'error',
+      from: { path: '^packages/core/' },
+      to: { path: '^packages/persistence/' },
+    },
+    {
+      name: 'persistence-not-to-transports',
+      comment: 'The persistence layer knows no transport: a JetStream store lives in @troupe/transport-nats.',
+      severity: 'error',
+      from: { path: '^packages/persistence/src/' },
+      to: { path: '^packages/(transport-nats|examples|bench)/' },
+    },
+    {
       name: 'no-deep-imports-between-packages',
       comment:
         "A package's source reaches another package only through its public entry points (@troupe/core, @troupe/core/testing, …).",
@@ -65,7 +80,7 @@ module.exports = {
       name: 'libraries-not-to-examples',
       comment: 'Libraries never depend on the examples or the benchmarks.',
       severity: 'error',
-      from: { path: '^packages/(core|transport-nats)/' },
+      from: { path: '^packages/(core|persistence|transport-nats)/' },
       to: { path: '^packages/(examples|bench)/' },
     },
     {

@@ -1,0 +1,79 @@
+/**
+ * The context a persistent actor's handler gets: the actor's own context, plus `persist()`, with
+ * replies held back until what the message persisted is durable (a sender is never told of a
+ * change the store has not acknowledged).
+ *
+ * Owns: the held-back replies and the events a handler persists. May not touch: the store.
+ */
+import type { ActorContext, ActorRef, ActorSystem, Behaviour, SpawnOptions, Timers } from '@troupe/core';
+
+/**
+ * The context of an event-sourced actor's `command` handler: an {@link ActorContext} whose
+ * `reply` is sent only after the events are durable, and `persist`.
+ */
+export interface PersistentContext<Msg = any, Reply = any, Event = any> extends ActorContext<Msg, Reply> {
+  /** Persist `events` (after the handler returns, all of this message's events together, before any reply). */
+  persist(...events: Event[]): void;
+  /** The sequence number of the last event applied to the state. */
+  readonly lastSeq: number;
+}
+
+/** A context that delegates to the actor's own and holds back replies and events. */
+export class HeldContext<Msg, Reply, Event> implements PersistentContext<Msg, Reply, Event> {
+  readonly events: Event[] = [];
+  readonly replies: Reply[] = [];
+  constructor(
+    private readonly ctx: ActorContext<Msg, Reply>,
+    readonly lastSeq: number,
+  ) {}
+  get self(): ActorRef<Msg, Reply> {
+    return this.ctx.self;
+  }
+  get parent(): ActorRef<never> {
+    return this.ctx.parent;
+  }
+  get system(): ActorSystem {
+    return this.ctx.system;
+  }
+  get path(): string {
+    return this.ctx.path;
+  }
+  get isAsk(): boolean {
+    return this.ctx.isAsk;
+  }
+  get restartCount(): number {
+    return this.ctx.restartCount;
+  }
+  get children(): readonly ActorRef[] {
+    return this.ctx.children;
+  }
+  get timers(): Timers<Msg> {
+    return this.ctx.timers;
+  }
+  persist(...events: Event[]): void {
+    this.events.push(...events);
+  }
+  reply(value: Reply): void {
+    this.replies.push(value);
+  }
+  spawn<M, S, A, R>(
+    behaviour: Behaviour<M, S, A, R> | string,
+    args?: A,
+    options?: SpawnOptions,
+  ): ActorRef<M, R> {
+    return this.ctx.spawn(behaviour, args, options);
+  }
+  stop(ref: ActorRef): void {
+    this.ctx.stop(ref);
+  }
+  watch(ref: ActorRef, message?: Msg): void {
+    this.ctx.watch(ref, message);
+  }
+  unwatch(ref: ActorRef): void {
+    this.ctx.unwatch(ref);
+  }
+  /** Send the held replies (the events are durable). */
+  release(): void {
+    for (const r of this.replies) this.ctx.reply(r);
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Errors of persistent actors.
+ *
+ * Owns: {@link PersistFailedError}. May not touch: anything else.
+ */
+
+/**
+ * A message's events could not be persisted: the store refused them (another writer, see
+ * `conflict`) or could not be reached. Nothing of the message was acknowledged: no reply was
+ * sent, the state did not change. The actor fails with this error and its supervisor decides;
+ * an ask that carried the message rejects.
+ */
+export class PersistFailedError extends Error {
+  override readonly name = 'PersistFailedError';
+  constructor(
+    /** The persistence id. */
+    readonly id: string,
+    /** The last sequence number the actor had. */
+    readonly seq: number,
+    /** How many events the message tried to persist. */
+    readonly events: number,
+    cause: unknown,
+    /** Another writer appended to the id (two activations of one actor). */
+    readonly conflict: boolean,
+  ) {
+    super(
+      `persistence id '${id}': ${events} event(s) after sequence number ${seq} were not persisted: ${(cause as Error)?.message ?? String(cause)}. ` +
+        (conflict
+          ? 'Another activation of this actor wrote to its journal: this one stops taking messages until its supervisor restarts it, and then recovers those events'
+          : 'Nothing was acknowledged; the supervisor restarts the actor (use a backoff supervision) and it recovers from the store when it is back'),
+      { cause },
+    );
+  }
+}
+
+/** Is `e` a {@link PersistFailedError} (also one that crossed a thread or node as a plain error)? */
+export function isPersistFailedError(e: unknown): e is PersistFailedError {
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'PersistFailedError';
+}

@@ -1,0 +1,184 @@
+/**
+ * Event-sourced actors: a behaviour handles a command by persisting events, and its state is the
+ * fold of its events. After any restart (a supervisor's, a process's, on another node) it replays
+ * its journal from the latest snapshot before it takes its first message; messages that arrive
+ * meanwhile wait in its mailbox, in order. A reply leaves only after the events are durable; a
+ * write that fails fails the message to the supervisor (Akka's rule: the actor does not go on
+ * with a state the journal does not have).
+ *
+ * Owns: the command → persist → apply → reply cycle, snapshots and retention.
+ * May not touch: how a store writes.
+ */
+import {
+  type ActorContext,
+  type Behaviour,
+  defineActor,
+  type SupervisionOptions,
+  type TerminationReason,
+} from '@troupe/core';
+import { HeldContext, type PersistentContext } from './context.js';
+import { defaultStore } from './defaultStore.js';
+import { PersistFailedError } from './errors.js';
+import { recover, type Upcasters } from './recovery.js';
+import { isJournalConflictError, type PersistenceStore, type StoredSnapshot } from './store.js';
+
+/** The definition of an event-sourced actor ({@link eventSourced}). */
+export interface EventSourcedDefinition<Msg, State, Event, Args = void, Reply = unknown> {
+  /** The catalog name. */
+  readonly name: string;
+  /** Where its events go. Default: {@link defaultStore} (a SQLite file). A function is called at each start. */
+  readonly store?: PersistenceStore | ((ctx: ActorContext<Msg, Reply>) => PersistenceStore);
+  /** Its persistence id. Default: the actor's path (`ctx.path`), the same after a restart or a move. */
+  readonly persistenceId?: (ctx: ActorContext<Msg, Reply>, args: Args) => string;
+  /** The state before any event. */
+  readonly initial: State | ((args: Args) => State);
+  /** The fold: the state after `event`. Pure; called during recovery and after each persist. */
+  readonly apply: (state: State, event: Event) => State;
+  /**
+   * Handle a message: persist events with `ctx.persist(...)` and/or return them. Replies
+   * (`ctx.reply`) are sent after the events are durable. Throwing fails the message as usual.
+   */
+  readonly command: (
+    ctx: PersistentContext<Msg, Reply, Event>,
+    state: State,
+    message: Msg,
+  ) => void | readonly Event[] | Promise<void | readonly Event[]>;
+  /** Save a snapshot every this many events (default: never; `ctx.persist` alone). */
+  readonly snapshotEvery?: number;
+  /** Delete the events a snapshot covers (default false: keep the whole history). */
+  readonly deleteEventsOnSnapshot?: boolean;
+  /** The version of the events it writes now (default 1). */
+  readonly eventVersion?: number;
+  /** Upcasters from older event versions: `{ 1: (v1) => v2, 2: (v2) => v3 }`. */
+  readonly upcasters?: Upcasters;
+  /** The version of the state's shape in snapshots (default 1); a snapshot of another version fails recovery. */
+  readonly snapshotVersion?: number;
+  /** How it supervises its children. */
+  readonly supervision?: SupervisionOptions;
+  /** Called when it stops (its journal stays). */
+  readonly onStop?: (
+    ctx: ActorContext<Msg, Reply>,
+    state: State,
+    reason: TerminationReason,
+  ) => void | Promise<void>;
+}
+
+/** What an event-sourced actor keeps between messages. */
+export interface EventSourcedState<State> {
+  /** The user's state: the fold of the events. */
+  readonly state: State;
+  /** The sequence number of the last event applied. */
+  readonly seq: number;
+  /** The persistence id. */
+  readonly id: string;
+  /** Events since the last snapshot. */
+  readonly sinceSnapshot: number;
+  /** @internal */
+  readonly store: PersistenceStore;
+}
+
+const positive = (name: string, what: string, v: unknown) => {
+  if (v !== undefined && (!Number.isInteger(v) || (v as number) < 1))
+    throw new TypeError(`eventSourced('${name}'): ${what} must be a whole number ≥ 1 (got ${String(v)})`);
+};
+
+/**
+ * Define an event-sourced actor: spawn it like any behaviour, in any placement.
+ *
+ * @example
+ * ```ts
+ * type Cmd = { type: 'deposit'; amount: number } | { type: 'balance' };
+ * type Ev = { type: 'deposited'; amount: number };
+ * export const Account = eventSourced<Cmd, { balance: number }, Ev, void, number>({
+ *   name: 'account',
+ *   initial: { balance: 0 },
+ *   apply: (s, e) => ({ balance: s.balance + e.amount }),
+ *   command(ctx, s, msg) {
+ *     if (msg.type === 'balance') return ctx.reply(s.balance);
+ *     ctx.persist({ type: 'deposited', amount: msg.amount });
+ *     ctx.reply(s.balance + msg.amount); // sent once the event is durable
+ *   },
+ *   snapshotEvery: 1000,
+ * });
+ * ```
+ */
+export function eventSourced<Msg, State, Event, Args = void, Reply = unknown>(
+  def: EventSourcedDefinition<Msg, State, Event, Args, Reply>,
+): Behaviour<Msg, EventSourcedState<State>, Args, Reply> {
+  if (typeof def !== 'object' || def === null)
+    throw new TypeError('eventSourced() takes an object: { name, initial, apply, command, store?, … }');
+  const name = def.name;
+  if (typeof def.apply !== 'function')
+    throw new TypeError(`eventSourced('${name}'): \`apply\` must be a function (state, event) => state`);
+  if (typeof def.command !== 'function')
+    throw new TypeError(
+      `eventSourced('${name}'): \`command\` must be a function (ctx, state, message) => events`,
+    );
+  positive(name, 'snapshotEvery', def.snapshotEvery);
+  positive(name, 'eventVersion', def.eventVersion);
+  positive(name, 'snapshotVersion', def.snapshotVersion);
+  const eventVersion = def.eventVersion ?? 1;
+  const snapshotVersion = def.snapshotVersion ?? 1;
+  const upcasters = def.upcasters ?? {};
+
+  const snapshot = async (s: EventSourcedState<State>): Promise<EventSourcedState<State>> => {
+    const snap: StoredSnapshot = { seq: s.seq, state: s.state, version: snapshotVersion };
+    await s.store.snapshots.put(s.id, snap);
+    if (def.deleteEventsOnSnapshot === true) await s.store.journal.deleteUpTo(s.id, s.seq);
+    return { ...s, sinceSnapshot: 0 };
+  };
+
+  return defineActor<Msg, EventSourcedState<State>, Args, Reply>({
+    name,
+    ...(def.supervision === undefined ? {} : { supervision: def.supervision }),
+    async init(ctx, args) {
+      const store =
+        def.store === undefined
+          ? defaultStore()
+          : typeof def.store === 'function'
+            ? def.store(ctx)
+            : def.store;
+      const id = def.persistenceId?.(ctx, args) ?? ctx.path;
+      const initial =
+        typeof def.initial === 'function' ? (def.initial as (a: Args) => State)(args) : def.initial;
+      const r = await recover(store, id, initial, def.apply, eventVersion, upcasters, snapshotVersion);
+      return { state: r.state, seq: r.seq, id, store, sinceSnapshot: r.replayed };
+    },
+    async receive(ctx, s, message) {
+      const held = new HeldContext<Msg, Reply, Event>(ctx, s.seq);
+      const returned = await def.command(held, s.state, message);
+      const events = Array.isArray(returned) ? [...held.events, ...returned] : held.events;
+      if (events.length === 0) {
+        held.release();
+        return s;
+      }
+      try {
+        await s.store.journal.append(
+          s.id,
+          s.seq,
+          events.map((event) => ({ event, version: eventVersion })),
+        );
+      } catch (cause) {
+        throw new PersistFailedError(s.id, s.seq, events.length, cause, isJournalConflictError(cause));
+      }
+      let state = s.state;
+      for (const e of events) state = def.apply(state, e);
+      let next: EventSourcedState<State> = {
+        ...s,
+        state,
+        seq: s.seq + events.length,
+        sinceSnapshot: s.sinceSnapshot + events.length,
+      };
+      held.release();
+      if (def.snapshotEvery !== undefined && next.sinceSnapshot >= def.snapshotEvery)
+        next = await snapshot(next);
+      return next;
+    },
+    ...(def.onStop === undefined
+      ? {}
+      : {
+          onStop: (ctx: ActorContext<Msg, Reply>, s: EventSourcedState<State>, reason: TerminationReason) =>
+            def.onStop!(ctx, s?.state, reason),
+        }),
+  });
+}
