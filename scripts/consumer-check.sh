@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The consumer check: Troupe used as any npm library, the way a user's project uses it.
-# Packs @troupe/core and @troupe/transport-nats, installs the two tarballs with npm into a fresh
+# Packs @troupe/core, @troupe/persistence and @troupe/transport-nats, installs the tarballs with npm into a fresh
 # project outside the repository, compiles a strict NodeNext TypeScript program with plain tsc,
-# and runs it: a local actor, a thread actor from a catalog module, and two nodes over a private
-# nats-server (this program and a `npx troupe node` process) asking each other.
+# and runs it: a local actor, a thread actor from a catalog module, an event-sourced actor that
+# comes back from its SQLite file in a new system, and two nodes over a private nats-server (this
+# program and a `npx troupe node` process) asking each other.
 # It fails when a package misses a file, an export or a dependency: tsc or the program stops.
 #
 #   bash scripts/consumer-check.sh          (after pnpm install && pnpm build)
@@ -16,7 +17,7 @@ say() { printf 'consumer-check: %s\n' "$*"; }
 nats_server="$(node "$repo/scripts/nats-server.mjs" --require --print | tail -n 1)"
 say "packing into $work/tarballs"
 mkdir -p "$work/tarballs" "$work/app/src"
-for pkg in core transport-nats; do
+for pkg in core persistence transport-nats; do
   (cd "$repo/packages/$pkg" && pnpm pack --pack-destination "$work/tarballs" >/dev/null)
 done
 for tgz in "$work"/tarballs/*.tgz; do
@@ -83,8 +84,12 @@ export const Relay = defineActor<{ counter: ActorRef<CounterMsg> }, undefined, v
 });
 EOF
 cat > src/main.ts <<'EOF'
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { createActorSystem } from '@troupe/core';
+import { eventSourced, SqliteStore } from '@troupe/persistence';
 import { awaitNodes, nats } from '@troupe/transport-nats';
 import { startNatsServer, startNode } from '@troupe/transport-nats/testing';
 import { Counter, Fib, Relay } from './behaviours.js';
@@ -106,7 +111,29 @@ const r = await fib.ask(20, { timeoutMs: 10_000 });
 check('thread actor computes on a worker thread', r.fib === 6765 && r.threadId !== threadId);
 await local.shutdown();
 
-// 3. Two nodes over a private nats-server, asking each other.
+// 3. An event-sourced actor on a SQLite file, back with its state in a new system.
+const file = join(mkdtempSync(join(tmpdir(), 'consumer-')), 'journal.db');
+const Tally = (store: SqliteStore) =>
+  eventSourced<number, number, number, void, number>({
+    name: 'consumer.tally',
+    store,
+    initial: 0,
+    apply: (n, by) => n + by,
+    command(ctx, n, by) {
+      if (by !== 0) ctx.persist(by);
+      ctx.reply(n + by);
+    },
+  });
+for (const [round, expected] of [[1, 5], [2, 10]] as const) {
+  const store = new SqliteStore({ path: file });
+  const sys = await createActorSystem({ name: `consumer-durable-${round}` });
+  const tally = sys.spawn(Tally(store), undefined, { name: 'tally' });
+  check(`event-sourced actor, run ${round}: ${expected}`, (await tally.ask(5, { timeoutMs: 5000 })) === expected);
+  await sys.shutdown();
+  await store.close();
+}
+
+// 4. Two nodes over a private nats-server, asking each other.
 const server = await startNatsServer();
 const node = await startNode({ nats: server.url, system: 'consumer', catalog: catalog.pathname });
 const system = await createActorSystem({ name: 'consumer', catalog: [catalog], transports: [nats({ servers: server.url })] });
@@ -123,7 +150,7 @@ try {
 }
 EOF
 
-say "npm install (the two tarballs, typescript, @types/node)"
+say "npm install (the tarballs, typescript, @types/node)"
 npm install --no-audit --no-fund --loglevel=error \
   "$work"/tarballs/*.tgz typescript@6.0.3 @types/node@20.19.43 >/dev/null
 say "tsc (strict, NodeNext)"
