@@ -91,7 +91,9 @@ export function encode(id: string, event: unknown): string {
  * ```
  */
 export class InMemoryStore implements PersistenceStore {
+  /** The events, in memory. */
   readonly journal: Journal = new InMemoryJournal();
+  /** The snapshots, in memory (JSON text). */
   readonly snapshots: SnapshotStore = new InMemorySnapshots();
   async close(): Promise<void> {}
 }

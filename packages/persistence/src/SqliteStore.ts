@@ -54,7 +54,9 @@ const PAGE = 1000;
  * ```
  */
 export class SqliteStore implements PersistenceStore {
+  /** The events, in table `troupe_events` (the last sequence number of each id in `troupe_heads`). */
   readonly journal: Journal;
+  /** The snapshots, in table `troupe_snapshots`. */
   readonly snapshots: SnapshotStore;
   /** The database file. */
   readonly path: string;

@@ -11,6 +11,7 @@
  * an ask that carried the message rejects.
  */
 export class PersistFailedError extends Error {
+  /** Always `'PersistFailedError'` (kept when the error crosses a thread or node). */
   override readonly name = 'PersistFailedError';
   constructor(
     /** The persistence id. */

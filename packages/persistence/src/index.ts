@@ -17,6 +17,7 @@ export { type Recovered, RecoveryError, type Upcasters } from './recovery.js';
 export { SqliteStore, type SqliteStoreOptions } from './SqliteStore.js';
 export {
   isJournalConflictError,
+  isStoreUnavailableError,
   type Journal,
   JournalConflictError,
   type JournalEntry,

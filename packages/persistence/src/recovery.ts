@@ -21,6 +21,7 @@ export type Upcasters = Readonly<Record<number, (event: any) => unknown>>;
 
 /** Recovery of a persistent actor failed: its journal or snapshot holds something it cannot read. */
 export class RecoveryError extends Error {
+  /** Always `'RecoveryError'` (kept when the error crosses a thread or node). */
   override readonly name = 'RecoveryError';
   constructor(
     /** The persistence id. */
@@ -82,7 +83,9 @@ export function upcast(
 
 /** What recovery found: the state and the last sequence number folded into it. */
 export interface Recovered<State> {
+  /** The state after the snapshot and the events. */
   readonly state: State;
+  /** The sequence number of the last event folded into it (0: none). */
   readonly seq: number;
   /** Events replayed after the snapshot. */
   readonly replayed: number;

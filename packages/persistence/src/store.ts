@@ -68,7 +68,9 @@ export interface StoredSnapshot {
  * can use `store.snapshots` too.
  */
 export interface PersistenceStore {
+  /** The events of every persistence id. */
   readonly journal: Journal;
+  /** Snapshots by persistence id (also usable by xstate machines: `fromXState(m, { persist: { store: store.snapshots } })`). */
   readonly snapshots: SnapshotStore;
   /** Release the store's resources (a file handle, a connection it opened). */
   close(): Promise<void>;
@@ -80,6 +82,7 @@ export interface PersistenceStore {
  * after a restart it recovers the other writer's events first.
  */
 export class JournalConflictError extends Error {
+  /** Always `'JournalConflictError'` (kept when the error crosses a thread or node). */
   override readonly name = 'JournalConflictError';
   constructor(
     /** The persistence id. */
@@ -99,10 +102,16 @@ export class JournalConflictError extends Error {
 
 /** The store could not be reached or refused the write (a server down, a disk full). Nothing is acknowledged. */
 export class StoreUnavailableError extends Error {
+  /** Always `'StoreUnavailableError'` (kept when the error crosses a thread or node). */
   override readonly name = 'StoreUnavailableError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/** Is `e` a {@link StoreUnavailableError} (also one that crossed a thread or node as a plain error)? */
+export function isStoreUnavailableError(e: unknown): e is StoreUnavailableError {
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'StoreUnavailableError';
 }
 
 /** Is `e` a {@link JournalConflictError} (also one that crossed a thread or node as a plain error)? */

@@ -27,6 +27,7 @@ export {
   type WireCodec,
 } from './codec.js';
 export { isNatsConnectionError, NatsConnectionError } from './errors.js';
+export { type NatsJetStreamStoreOptions, natsJetStreamStore } from './jetstreamStore.js';
 export type { MembershipOptions } from './membership.js';
 export { type NatsTransportOptions, nats } from './NatsTransport.js';
 export {

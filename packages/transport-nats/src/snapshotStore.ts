@@ -16,6 +16,8 @@ export interface NatsKvSnapshotStoreOptions {
   readonly bucket?: string;
   /** Connection options (as for `nats()`), or an existing connection. */
   readonly connection: NatsTransportOptions | NatsConnection;
+  /** How many servers keep a copy of the bucket when it is created (1, 3 or 5). Default 1. */
+  readonly replicas?: number;
 }
 
 /** A {@link SnapshotStore} with a `close()` for the connection it opened. */
@@ -24,8 +26,12 @@ export interface NatsKvSnapshotStore extends SnapshotStore {
   close(): Promise<void>;
 }
 
-// KV keys allow [-/_=.a-zA-Z0-9]; actor paths may hold '$' and '~'. base64url keeps keys exact and valid.
-const toKey = (key: string) => Buffer.from(key, 'utf8').toString('base64url');
+/**
+ * A key as one valid KV key or subject token: KV keys allow [-/_=.a-zA-Z0-9] and actor paths may
+ * hold '$' and '~'; base64url keeps keys exact and valid. Also names journal subjects.
+ * @internal
+ */
+export const toKey = (key: string): string => Buffer.from(key, 'utf8').toString('base64url');
 
 /**
  * Open (or create) a JetStream KV bucket as a snapshot store. The server must run with JetStream
@@ -44,7 +50,10 @@ export async function natsKvSnapshotStore(options: NatsKvSnapshotStoreOptions): 
     : (options.connection as NatsConnection);
   let kv: KV;
   try {
-    kv = await new Kvm(nc).create(options.bucket ?? 'troupe-snapshots');
+    kv = await new Kvm(nc).create(
+      options.bucket ?? 'troupe-snapshots',
+      options.replicas === undefined ? {} : { replicas: options.replicas },
+    );
   } catch (e) {
     if (own) await nc.close();
     throw new Error(
