@@ -16,12 +16,16 @@ export interface PersistentContext<Msg = any, Reply = any, Event = any> extends 
   persist(...events: Event[]): void;
   /** The sequence number of the last event applied to the state. */
   readonly lastSeq: number;
+  /** Save a snapshot of the state once this message's events are persisted (on demand, besides `snapshotEvery`). */
+  snapshot(): void;
 }
 
 /** A context that delegates to the actor's own and holds back replies and events. */
 export class HeldContext<Msg, Reply, Event> implements PersistentContext<Msg, Reply, Event> {
   readonly events: Event[] = [];
   readonly replies: Reply[] = [];
+  /** `snapshot()` was called. */
+  snapshotRequested = false;
   constructor(
     private readonly ctx: ActorContext<Msg, Reply>,
     readonly lastSeq: number,
@@ -49,6 +53,9 @@ export class HeldContext<Msg, Reply, Event> implements PersistentContext<Msg, Re
   }
   get timers(): Timers<Msg> {
     return this.ctx.timers;
+  }
+  snapshot(): void {
+    this.snapshotRequested = true;
   }
   persist(...events: Event[]): void {
     this.events.push(...events);

@@ -43,7 +43,7 @@ export interface EventSourcedDefinition<Msg, State, Event, Args = void, Reply = 
     state: State,
     message: Msg,
   ) => void | readonly Event[] | Promise<void | readonly Event[]>;
-  /** Save a snapshot every this many events (default: never; `ctx.persist` alone). */
+  /** Save a snapshot every this many events (default: never, unless the handler calls `ctx.snapshot()`). */
   readonly snapshotEvery?: number;
   /** Delete the events a snapshot covers (default false: keep the whole history). */
   readonly deleteEventsOnSnapshot?: boolean;
@@ -150,7 +150,7 @@ export function eventSourced<Msg, State, Event, Args = void, Reply = unknown>(
       const events = Array.isArray(returned) ? [...held.events, ...returned] : held.events;
       if (events.length === 0) {
         held.release();
-        return s;
+        return held.snapshotRequested && s.seq > 0 ? snapshot(s) : s;
       }
       try {
         await s.store.journal.append(
@@ -170,7 +170,10 @@ export function eventSourced<Msg, State, Event, Args = void, Reply = unknown>(
         sinceSnapshot: s.sinceSnapshot + events.length,
       };
       held.release();
-      if (def.snapshotEvery !== undefined && next.sinceSnapshot >= def.snapshotEvery)
+      if (
+        held.snapshotRequested ||
+        (def.snapshotEvery !== undefined && next.sinceSnapshot >= def.snapshotEvery)
+      )
         next = await snapshot(next);
       return next;
     },

@@ -166,6 +166,28 @@ describe('event-sourced actors', () => {
     ).toBe(55);
   });
 
+  it('save a snapshot on demand (ctx.snapshot())', async () => {
+    const store = new InMemoryStore();
+    const s = await start();
+    const Snappy = eventSourced<'add' | 'snap', number, number, void, number>({
+      name: 'snappy',
+      store,
+      persistenceId: () => 'snappy',
+      initial: 0,
+      apply: (n, e) => n + e,
+      command(ctx, n, msg) {
+        if (msg === 'snap') ctx.snapshot();
+        else ctx.persist(1);
+        ctx.reply(n);
+      },
+    });
+    const a = s.spawn(Snappy);
+    for (let i = 0; i < 3; i++) await a.ask('add');
+    expect(await store.snapshots.get('snappy')).toBeUndefined();
+    await a.ask('snap');
+    expect(await store.snapshots.get('snappy')).toEqual({ seq: 3, version: 1, state: 3 });
+  });
+
   it('upcast old events during replay, and fail recovery on a version it cannot read, naming the id, the sequence number and the event', async () => {
     const store = new InMemoryStore();
     await store.journal.append('legacy', 0, [
