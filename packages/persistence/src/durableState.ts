@@ -24,7 +24,9 @@ export interface DurableStateDefinition<Msg, State, Args = void, Reply = unknown
   /** The catalog name. */
   readonly name: string;
   /** Where its state is saved. Default: {@link defaultStore} (a SQLite file). */
-  readonly store?: PersistenceStore | ((ctx: ActorContext<Msg, Reply>) => PersistenceStore);
+  readonly store?:
+    | PersistenceStore
+    | ((ctx: ActorContext<Msg, Reply>) => PersistenceStore | Promise<PersistenceStore>);
   /** Its persistence id. Default: the actor's path. */
   readonly persistenceId?: (ctx: ActorContext<Msg, Reply>, args: Args) => string;
   /** The state when nothing was saved yet. */
@@ -120,7 +122,7 @@ export function durableState<Msg, State, Args = void, Reply = unknown>(
         def.store === undefined
           ? defaultStore()
           : typeof def.store === 'function'
-            ? def.store(ctx)
+            ? await def.store(ctx)
             : def.store;
       const id = def.persistenceId?.(ctx, args) ?? ctx.path;
       const last = await store.journal.lastSeq(id);
@@ -128,7 +130,7 @@ export function durableState<Msg, State, Args = void, Reply = unknown>(
       if (last > 0) {
         let found = false;
         for await (const e of store.journal.read(id, last)) {
-          state = upcast(id, e.seq, e.event, e.version, version, upcasters) as State;
+          state = upcast(id, e.seq, e.event, e.version, version, upcasters, 'stateVersion') as State;
           found = true;
         }
         if (!found) throw new RecoveryError(id, last, 'the last saved state is missing from the journal');
@@ -151,11 +153,10 @@ export function durableState<Msg, State, Args = void, Reply = unknown>(
       held.release();
       return saved;
     },
-    ...(def.onStop === undefined
-      ? {}
-      : {
-          onStop: (ctx: ActorContext<Msg, Reply>, s: DurableStateState<State>, reason: TerminationReason) =>
-            def.onStop!(ctx, s?.state, reason),
-        }),
+    async onStop(ctx, s, reason) {
+      // Changes held back by saveEvery are saved on the way out (not after a crash: 'failed').
+      if (s !== undefined && s.unsaved > 0 && reason !== 'failed') await save(s).catch(() => undefined);
+      await def.onStop?.(ctx, s?.state, reason);
+    },
   });
 }

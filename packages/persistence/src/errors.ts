@@ -26,9 +26,11 @@ export class PersistFailedError extends Error {
   ) {
     super(
       `persistence id '${id}': ${events} event(s) after sequence number ${seq} were not persisted: ${(cause as Error)?.message ?? String(cause)}. ` +
-        (conflict
-          ? 'Another activation of this actor wrote to its journal: this one stops taking messages until its supervisor restarts it, and then recovers those events'
-          : 'Nothing was acknowledged; the supervisor restarts the actor (use a backoff supervision) and it recovers from the store when it is back'),
+        (cause instanceof TypeError
+          ? 'The event cannot be stored: events and states must be JSON values; fix what the handler persists'
+          : conflict
+            ? 'Another activation of this actor wrote to its journal: this one stops taking messages until its supervisor restarts it, and then recovers those events'
+            : 'Nothing was acknowledged; the supervisor restarts the actor (use a backoff supervision) and it recovers from the store when it is back'),
       { cause },
     );
   }

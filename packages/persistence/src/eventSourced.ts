@@ -27,7 +27,9 @@ export interface EventSourcedDefinition<Msg, State, Event, Args = void, Reply = 
   /** The catalog name. */
   readonly name: string;
   /** Where its events go. Default: {@link defaultStore} (a SQLite file). A function is called at each start. */
-  readonly store?: PersistenceStore | ((ctx: ActorContext<Msg, Reply>) => PersistenceStore);
+  readonly store?:
+    | PersistenceStore
+    | ((ctx: ActorContext<Msg, Reply>) => PersistenceStore | Promise<PersistenceStore>);
   /** Its persistence id. Default: the actor's path (`ctx.path`), the same after a restart or a move. */
   readonly persistenceId?: (ctx: ActorContext<Msg, Reply>, args: Args) => string;
   /** The state before any event. */
@@ -121,10 +123,17 @@ export function eventSourced<Msg, State, Event, Args = void, Reply = unknown>(
   const snapshotVersion = def.snapshotVersion ?? 1;
   const upcasters = def.upcasters ?? {};
 
+  // A snapshot is an optimisation: the events are durable already and the sender has its reply.
+  // One that fails is tried again after the next event, and never fails the actor.
   const snapshot = async (s: EventSourcedState<State>): Promise<EventSourcedState<State>> => {
     const snap: StoredSnapshot = { seq: s.seq, state: s.state, version: snapshotVersion };
-    await s.store.snapshots.put(s.id, snap);
-    if (def.deleteEventsOnSnapshot === true) await s.store.journal.deleteUpTo(s.id, s.seq);
+    try {
+      await s.store.snapshots.put(s.id, snap);
+    } catch {
+      return s;
+    }
+    if (def.deleteEventsOnSnapshot === true)
+      await s.store.journal.deleteUpTo(s.id, s.seq).catch(() => undefined);
     return { ...s, sinceSnapshot: 0 };
   };
 
@@ -136,7 +145,7 @@ export function eventSourced<Msg, State, Event, Args = void, Reply = unknown>(
         def.store === undefined
           ? defaultStore()
           : typeof def.store === 'function'
-            ? def.store(ctx)
+            ? await def.store(ctx)
             : def.store;
       const id = def.persistenceId?.(ctx, args) ?? ctx.path;
       const initial =

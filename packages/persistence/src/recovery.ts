@@ -37,6 +37,11 @@ export class RecoveryError extends Error {
   }
 }
 
+/** Is `e` a {@link RecoveryError} (also one that crossed a thread or node as a plain error)? */
+export function isRecoveryError(e: unknown): e is RecoveryError {
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'RecoveryError';
+}
+
 /** Bring `event` written at `version` to `current`, or explain why it cannot be. */
 export function upcast(
   id: string,
@@ -45,14 +50,15 @@ export function upcast(
   version: number,
   current: number,
   upcasters: Upcasters,
+  option: 'eventVersion' | 'stateVersion' = 'eventVersion',
 ): unknown {
   if (!Number.isInteger(version) || version < 1 || version > current)
     throw new RecoveryError(
       id,
       seq,
-      `the event has version ${String(version)}, and this behaviour reads versions 1 to ${current} ` +
-        `(eventVersion ${current}): it was written by a newer version of the code, or the journal is corrupt. ` +
-        `Deploy the code that wrote it, or raise eventVersion with an upcaster. The event: ${preview(event)}`,
+      `the ${option === 'eventVersion' ? 'event' : 'saved state'} has version ${String(version)}, and this behaviour reads versions 1 to ${current} ` +
+        `(${option} ${current}): it was written by a newer version of the code, or the journal is corrupt. ` +
+        `Deploy the code that wrote it, or raise ${option} with an upcaster. The ${option === 'eventVersion' ? 'event' : 'state'}: ${preview(event)}`,
       event,
     );
   let e = event;
@@ -133,7 +139,7 @@ export async function recover<State, Event>(
       throw new RecoveryError(
         id,
         entry.seq,
-        `apply() threw on the event: ${(cause as Error).message}`,
+        `apply() threw on the event: ${(cause as Error).message}. The event: ${preview(entry.event)}`,
         entry.event,
         {
           cause,

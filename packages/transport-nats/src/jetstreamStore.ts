@@ -44,7 +44,7 @@ export interface NatsJetStreamStoreOptions {
   readonly subjectPrefix?: string;
   /** The KV bucket of the snapshots (created if missing). Default `troupe-journal-snapshots`. */
   readonly snapshotBucket?: string;
-  /** How many servers keep a copy of the stream and the bucket when they are created (1, 3 or 5). Default 1. */
+  /** How many servers keep a copy of the stream and the bucket when they are created (1 to 5; use an odd number, 3 or 5 in a cluster). Default 1. */
   readonly replicas?: number;
   /** The most bytes the stream holds; appends beyond it are refused. Default: no limit. */
   readonly maxBytes?: number;

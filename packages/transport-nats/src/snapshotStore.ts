@@ -16,7 +16,7 @@ export interface NatsKvSnapshotStoreOptions {
   readonly bucket?: string;
   /** Connection options (as for `nats()`), or an existing connection. */
   readonly connection: NatsTransportOptions | NatsConnection;
-  /** How many servers keep a copy of the bucket when it is created (1, 3 or 5). Default 1. */
+  /** How many servers keep a copy of the bucket when it is created (1 to 5; use an odd number, 3 or 5 in a cluster). Default 1. */
   readonly replicas?: number;
 }
 
