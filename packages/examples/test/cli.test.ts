@@ -15,6 +15,7 @@ const examples = [
   { script: 'supervision/main.js', command: 'pnpm example:supervision', option: '--crash-every K' },
   { script: 'order-workflow/main.js', command: 'pnpm example:order-workflow', option: '--nats URL' },
   { script: 'farm/cli.js', command: 'pnpm farm', option: '--node-threads T' },
+  { script: 'bank/main.js', command: 'pnpm example:bank', option: '--accounts N' },
 ];
 
 describe.each(examples)('$command', ({ script, command, option }) => {

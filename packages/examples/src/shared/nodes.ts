@@ -15,13 +15,22 @@ export interface LocalNats {
   stop(): void;
 }
 
+/** Options of {@link startLocalNats}. */
+export interface LocalNatsOptions {
+  /** Run it with JetStream (`-js`) on a fresh store directory, removed when this process exits. */
+  readonly jetStream?: boolean;
+  /** The example has a `--nats URL` option, which the error for a missing nats-server suggests (default true). */
+  readonly natsOption?: boolean;
+}
+
 /** Start nats-server on a free loopback port; throws with what to do if it is not installed. */
-export async function startLocalNats(): Promise<LocalNats> {
+export async function startLocalNats(options: LocalNatsOptions = {}): Promise<LocalNats> {
   if (!natsServerAvailable()) {
+    const natsOption = options.natsOption ?? true;
     throw new Error(
-      'no --nats URL given and nats-server is not installed: in the Troupe repository run `node scripts/nats-server.mjs` (fetches it without root on Debian/Ubuntu), or install it (apt-get install nats-server, brew install nats-server), set TROUPE_NATS_SERVER, or pass --nats nats://host:4222',
+      `${natsOption ? 'no --nats URL given and ' : ''}nats-server is not installed: in the Troupe repository run \`node scripts/nats-server.mjs\` (fetches it without root on Debian/Ubuntu), or install it (apt-get install nats-server, brew install nats-server)${natsOption ? ', set TROUPE_NATS_SERVER, or pass --nats nats://host:4222' : ', or set TROUPE_NATS_SERVER'}`,
     );
   }
-  const server = await startNatsServer();
+  const server = await startNatsServer(options.jetStream ? { args: ['-js'], storeDir: true } : {});
   return { url: server.url, stop: () => void server.kill('SIGTERM') };
 }
