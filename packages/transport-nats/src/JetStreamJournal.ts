@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  DeliverPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   type JetStreamClient,
@@ -171,7 +172,15 @@ export class JetStreamJournal implements Journal {
       yield* decode(last.data, from); // the last message holds all that is asked for: no consumer needed
       return;
     }
-    for await (const m of this.scan(id, subject, last.seq)) {
+    let start = 1;
+    if (from > 1) {
+      try {
+        start = await this.seek(subject, from, last.seq);
+      } catch (e) {
+        throw this.failure(e, `could not read persistence id '${id}'`, false);
+      }
+    }
+    for await (const m of this.scan(id, subject, last.seq, start)) {
       if (lastOf(m) >= from) yield* decode(m.data, from);
     }
   }
@@ -262,11 +271,40 @@ export class JetStreamJournal implements Journal {
    * The messages of `subject` in order, up to stream sequence `until` (the last one when reading
    * began: a scan never waits for appends), through an ordered consumer deleted afterwards.
    */
-  private async *scan(id: string, subject: string, until: number): AsyncGenerator<JsMsg> {
+  /**
+   * The stream sequence of the first message of `subject` that holds event `from` or a later one:
+   * a binary search over stream sequences with "the next message of this subject at or after"
+   * gets (about 17 round trips for 100k messages), so a read from a snapshot does not scan the
+   * whole history.
+   */
+  private async seek(subject: string, from: number, until: number): Promise<number> {
+    let lo = 1;
+    let hi = until; // the message at `until` (the last) holds `from`
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const m = await this.jsm.streams.getMessage(this.stream, { seq: mid, next_by_subj: subject } as never);
+      if (m === null || m.seq > until) {
+        hi = mid;
+      } else if (lastOf(m) < from) {
+        lo = m.seq + 1;
+      } else {
+        if (firstOf(m) <= from) return m.seq; // the message that holds `from`
+        hi = mid; // no message of the subject in [mid, m.seq): start at mid or before
+      }
+    }
+    return lo;
+  }
+
+  private async *scan(id: string, subject: string, until: number, start = 1): AsyncGenerator<JsMsg> {
     let consumer: Awaited<ReturnType<JetStreamClient['consumers']['get']>>;
     let messages: Awaited<ReturnType<typeof consumer.consume>>;
     try {
-      consumer = await this.js.consumers.get(this.stream, { filter_subjects: subject });
+      consumer = await this.js.consumers.get(
+        this.stream,
+        start > 1
+          ? { filter_subjects: subject, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start }
+          : { filter_subjects: subject },
+      );
       messages = await consumer.consume({ max_messages: 500 });
     } catch (e) {
       throw this.failure(e, `could not read persistence id '${id}'`, false);

@@ -126,6 +126,30 @@ describe('natsJetStreamStore', () => {
     expect((await all(s.journal.read(id, 54_321))).map((e) => e.seq)[0]).toBe(54_321);
   }, 60_000);
 
+  it('reads from any sequence number of ids whose messages are interleaved in the stream (a seek, not a scan)', async () => {
+    const s = await open(fresh());
+    const sizes = [1, 3, 2, 1, 4];
+    const last = { x: 0, y: 0 };
+    for (let i = 0; i < 300; i++) {
+      for (const id of ['x', 'y'] as const) {
+        const n = sizes[(i + (id === 'y' ? 2 : 0)) % sizes.length]!;
+        await s.journal.append(
+          id,
+          last[id],
+          Array.from({ length: n }, (_, j) => ev(`${id}${last[id] + j + 1}`)),
+        );
+        last[id] += n;
+      }
+    }
+    for (const id of ['x', 'y'] as const) {
+      for (const from of [1, 2, 3, 7, 100, 333, last[id] - 1, last[id]]) {
+        const got = (await all(s.journal.read(id, from))).map((e) => e.event);
+        expect(got[0]).toBe(`${id}${from}`);
+        expect(got).toHaveLength(last[id] - from + 1);
+      }
+    }
+  }, 60_000);
+
   it('reads a journal of many small appends, stops at the last message present and leaves no consumer', async () => {
     const options = fresh();
     const s = await open(options);
