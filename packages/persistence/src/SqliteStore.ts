@@ -54,7 +54,7 @@ const PAGE = 1000;
  * ```
  */
 export class SqliteStore implements PersistenceStore {
-  /** The events, in table `troupe_events` (the last sequence number of each id in `troupe_heads`). */
+  /** The events, in table `troupe_events` (an id's last event is never deleted, so its largest `seq` is its last sequence number). */
   readonly journal: Journal;
   /** The snapshots, in table `troupe_snapshots`. */
   readonly snapshots: SnapshotStore;
@@ -78,7 +78,6 @@ export class SqliteStore implements PersistenceStore {
         CREATE TABLE IF NOT EXISTS troupe_events (
           id TEXT NOT NULL, seq INTEGER NOT NULL, version INTEGER NOT NULL, event TEXT NOT NULL,
           PRIMARY KEY (id, seq)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS troupe_heads (id TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS troupe_snapshots (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`);
     } catch (e) {
       throw new StoreUnavailableError(
@@ -87,11 +86,12 @@ export class SqliteStore implements PersistenceStore {
       );
     }
     const db = this.db;
-    const head = db.prepare<[string], { last: number }>('SELECT last FROM troupe_heads WHERE id = ?');
-    const insert = db.prepare('INSERT INTO troupe_events (id, seq, version, event) VALUES (?, ?, ?, ?)');
-    const setHead = db.prepare(
-      'INSERT INTO troupe_heads (id, last) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET last = excluded.last',
+    // The last sequence number of an id: the largest seq of its events, read off the primary key
+    // (retention never deletes an id's last event). One index lookup, and no second table to write.
+    const head = db.prepare<[string], { last: number | null }>(
+      'SELECT MAX(seq) AS last FROM troupe_events WHERE id = ?',
     );
+    const insert = db.prepare('INSERT INTO troupe_events (id, seq, version, event) VALUES (?, ?, ?, ?)');
     const page = db.prepare<[string, number], { seq: number; version: number; event: string }>(
       `SELECT seq, version, event FROM troupe_events WHERE id = ? AND seq >= ? ORDER BY seq LIMIT ${PAGE}`,
     );
@@ -116,7 +116,6 @@ export class SqliteStore implements PersistenceStore {
         }
         for (const [i, r] of p.rows.entries()) insert.run(p.id, last + i + 1, r.version, r.text);
         const now = last + p.rows.length;
-        setHead.run(p.id, now);
         heads.set(p.id, now);
         outcome.push(undefined);
       }
