@@ -3,6 +3,7 @@ import type { SuiteFactory } from '../harness.js';
 import { farmSuite } from './farm.js';
 import { localSuite } from './local.js';
 import { natsSuite } from './nats.js';
+import { persistenceSuite } from './persistence.js';
 import { threadsSuite } from './threads.js';
 import { xstateSuite } from './xstate.js';
 
@@ -12,4 +13,5 @@ export const suites: Readonly<Record<string, SuiteFactory>> = {
   nats: natsSuite,
   farm: farmSuite,
   xstate: xstateSuite,
+  persistence: persistenceSuite,
 };
