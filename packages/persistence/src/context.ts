@@ -61,6 +61,9 @@ export class HeldContext<Msg, Reply, Event> implements PersistentContext<Msg, Re
     this.events.push(...events);
   }
   reply(value: Reply): void {
+    // A reply to a tell is a mistake: let the actor's own context say so now, before anything is
+    // persisted (it throws ReplyOutsideAskError), not after.
+    if (!this.ctx.isAsk) this.ctx.reply(value);
     this.replies.push(value);
   }
   spawn<M, S, A, R>(

@@ -298,6 +298,19 @@ describe('event-sourced actors', () => {
     expect(await acct.ask({ type: 'deposit', amount: 1 })).toBe(11);
   });
 
+  it('fail a tell whose handler replies before anything is persisted (a reply needs an ask)', async () => {
+    const s = await start();
+    const store = new InMemoryStore();
+    const failures: unknown[] = [];
+    s.events.on('supervision', (e) => failures.push(e.error));
+    const acct = s.spawn(account(store), undefined, { name: 'told' });
+    acct.tell({ type: 'deposit', amount: 5 });
+    await waitUntil(() => failures.length > 0);
+    expect((failures[0] as Error).name).toBe('ReplyOutsideAskError');
+    expect(await store.journal.lastSeq('user/told')).toBe(0);
+    expect(await acct.ask({ type: 'deposit', amount: 1 })).toBe(1);
+  });
+
   it('refuse a definition that cannot work, saying what to fix', () => {
     expect(() =>
       eventSourced({ name: 'x', initial: 0, apply: undefined as never, command: () => undefined }),
