@@ -2,7 +2,7 @@
  * The store contract of the persistence layer: a journal of events per persistence id, with one
  * writer per id enforced by the store (optimistic concurrency on the last sequence number), and
  * snapshots. Every store (in memory, SQLite, NATS JetStream) implements it and passes the same
- * contract suite (`packages/persistence/test/contract/storeContract.ts`).
+ * contract suite (`storeContract` from `@troupe/persistence/testing`).
  *
  * Owns: the interfaces and the errors a store raises. May not touch: actors, behaviours.
  */

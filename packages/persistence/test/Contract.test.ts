@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryStore, SqliteStore } from '../src/index.js';
-import { storeContract } from './contract/storeContract.js';
+import { storeContract } from '../src/testing/index.js';
 
 storeContract('in memory', async () => new InMemoryStore());
 storeContract(

@@ -5,9 +5,9 @@
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { storeContract } from '@troupe/persistence/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isJournalConflictError, type PersistenceStore } from '../../persistence/src/index.js';
-import { storeContract } from '../../persistence/test/contract/storeContract.js';
 import { type NatsJetStreamStoreOptions, natsJetStreamStore } from '../src/index.js';
 import { type NatsServer, startNatsServer } from '../src/testing.js';
 

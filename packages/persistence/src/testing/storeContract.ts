@@ -4,7 +4,7 @@
  * single-writer per id, reads give back exactly what was written, and snapshots round-trip.
  */
 import { describe, expect, it } from 'vitest';
-import { isJournalConflictError, type PersistenceStore } from '../../src/index.js';
+import { isJournalConflictError, type PersistenceStore } from '../store.js';
 
 const ev = (event: unknown, version = 1) => ({ event, version });
 
@@ -14,7 +14,17 @@ async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** Run the contract against stores made by `make` (a fresh, empty store each time). */
+/**
+ * Run the store contract (a vitest `describe` block) against stores made by `make`: a fresh,
+ * empty store for each test, closed after it.
+ *
+ * @example
+ * ```ts
+ * // my-store.test.ts
+ * import { storeContract } from '@troupe/persistence/testing';
+ * storeContract('my store', async () => openMyStore({ path: freshPath() }));
+ * ```
+ */
 export function storeContract(name: string, make: () => Promise<PersistenceStore>): void {
   describe(`store contract: ${name}`, () => {
     const withStore = (fn: (s: PersistenceStore) => Promise<void>) => async () => {
