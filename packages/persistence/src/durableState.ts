@@ -19,6 +19,10 @@ import { PersistFailedError } from './errors.js';
 import { RecoveryError, type Upcasters, upcast } from './recovery.js';
 import { isJournalConflictError, type PersistenceStore } from './store.js';
 
+/** The message a durable-state actor's save timer sends itself (never leaves the actor). */
+const SAVE_NOW = Object.freeze({ troupe: 'durable-state-save' });
+const SAVE_TIMER = 'troupe.durable-state.save';
+
 /** The definition of a durable-state actor ({@link durableState}). */
 export interface DurableStateDefinition<Msg, State, Args = void, Reply = unknown> {
   /** The catalog name. */
@@ -38,6 +42,12 @@ export interface DurableStateDefinition<Msg, State, Args = void, Reply = unknown
    * save, and a crash loses up to `saveEvery - 1` changes.
    */
   readonly saveEvery?: number;
+  /**
+   * Save changes at most this long after the first one not saved (ms): a save on a timer. With it,
+   * `saveEvery` defaults to no limit (only the timer saves); replies do not wait for a save, and a
+   * crash loses the changes of the last `saveAfterMs` at most.
+   */
+  readonly saveAfterMs?: number;
   /** The version of the state's shape (default 1). */
   readonly stateVersion?: number;
   /** Upcasters for saved states of older versions: `{ 1: (v1) => v2 }`. */
@@ -98,7 +108,11 @@ export function durableState<Msg, State, Args = void, Reply = unknown>(
   ] as const)
     if (v !== undefined && (!Number.isInteger(v) || v < 1))
       throw new TypeError(`durableState('${name}'): ${k} must be a whole number ≥ 1 (got ${String(v)})`);
-  const saveEvery = def.saveEvery ?? 1;
+  if (def.saveAfterMs !== undefined && !(def.saveAfterMs > 0 && Number.isFinite(def.saveAfterMs)))
+    throw new TypeError(
+      `durableState('${name}'): saveAfterMs must be a positive number of ms (got ${String(def.saveAfterMs)})`,
+    );
+  const saveEvery = def.saveEvery ?? (def.saveAfterMs === undefined ? 1 : Number.POSITIVE_INFINITY);
   const version = def.stateVersion ?? 1;
   const upcasters = def.upcasters ?? {};
 
@@ -138,6 +152,7 @@ export function durableState<Msg, State, Args = void, Reply = unknown>(
       return { state, seq: last, id, store, unsaved: 0 };
     },
     async receive(ctx, s, message) {
+      if ((message as unknown) === SAVE_NOW) return s.unsaved > 0 ? save(s) : s;
       const held = new HeldContext<Msg, Reply, never>(ctx, s.seq);
       const state = await def.receive(held, s.state, message);
       if (state === s.state) {
@@ -147,8 +162,11 @@ export function durableState<Msg, State, Args = void, Reply = unknown>(
       const changed = { ...s, state, unsaved: s.unsaved + 1 };
       if (changed.unsaved < saveEvery) {
         held.release();
+        if (def.saveAfterMs !== undefined && s.unsaved === 0)
+          ctx.timers.once(SAVE_TIMER, def.saveAfterMs, SAVE_NOW as unknown as Msg);
         return changed;
       }
+      ctx.timers.cancel(SAVE_TIMER);
       const saved = await save(changed);
       held.release();
       return saved;

@@ -72,6 +72,37 @@ describe('durable-state actors', () => {
     expect(await c.ask({ type: 'items' })).toEqual(['a', 'b', 'c']);
   });
 
+  it('with saveAfterMs, save on a timer after the first unsaved change', async () => {
+    system = await createActorSystem({ name: 'ds5' });
+    const store = new InMemoryStore();
+    const Timed = durableState<Msg, string[], void, unknown>({
+      name: 'cart-timed',
+      store,
+      persistenceId: () => 'cart-t',
+      initial: [],
+      saveAfterMs: 100,
+      receive(ctx, items, msg) {
+        if (msg.type === 'items') {
+          ctx.reply(items);
+          return items;
+        }
+        ctx.reply(items.length + 1);
+        return [...items, (msg as { item: string }).item];
+      },
+    });
+    const c = system.spawn(Timed);
+    for (const item of ['a', 'b', 'c']) await c.ask({ type: 'add', item });
+    expect(await store.journal.lastSeq('cart-t')).toBe(0); // replies did not wait
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await store.journal.lastSeq('cart-t')).toBe(1); // one save for the three changes
+    const saved = [];
+    for await (const e of store.journal.read('cart-t', 1)) saved.push(e.event);
+    expect(saved).toEqual([['a', 'b', 'c']]);
+    expect(() => durableState({ name: 'x', initial: 0, receive: (_c, n) => n, saveAfterMs: 0 })).toThrow(
+      /saveAfterMs must be a positive number/,
+    );
+  });
+
   it('upcast a state saved in an older shape', async () => {
     system = await createActorSystem({ name: 'ds4' });
     const store = new InMemoryStore();
