@@ -87,3 +87,24 @@ export class HeldContext<Msg, Reply, Event> implements PersistentContext<Msg, Re
     for (const r of this.replies) this.ctx.reply(r);
   }
 }
+
+/**
+ * The persistence id of an actor: the behaviour's `persistenceId`, or its path. A path with a
+ * generated name (`$0`, `$1`, … for an actor spawned without `name`) is refused: the next run
+ * hands that name to whichever actor is spawned first, which would read another actor's journal.
+ */
+export function persistenceIdOf<Args>(
+  ctx: ActorContext,
+  args: Args,
+  persistenceId: ((ctx: ActorContext, args: Args) => string) | undefined,
+  behaviour: string,
+): string {
+  if (persistenceId !== undefined) return persistenceId(ctx, args);
+  if (ctx.path.split('/').some((segment) => segment.startsWith('$')))
+    throw new TypeError(
+      `the durable actor '${behaviour}' at ${ctx.path} has a generated name, so its persistence id would ` +
+        'belong to whichever actor gets that name next time: spawn it with a name ' +
+        "(system.spawn(behaviour, args, { name: 'account-42' })) or give the behaviour a persistenceId",
+    );
+  return ctx.path;
+}

@@ -13,7 +13,7 @@ import {
   type SupervisionOptions,
   type TerminationReason,
 } from '@troupe/core';
-import { HeldContext } from './context.js';
+import { HeldContext, persistenceIdOf } from './context.js';
 import { defaultStore } from './defaultStore.js';
 import { PersistFailedError } from './errors.js';
 import { RecoveryError, type Upcasters, upcast } from './recovery.js';
@@ -120,7 +120,7 @@ export function durableState<Msg, State, Args = void, Reply = unknown>(
     try {
       await s.store.journal.append(s.id, s.seq, [{ event: s.state, version }]);
     } catch (cause) {
-      throw new PersistFailedError(s.id, s.seq, 1, cause, isJournalConflictError(cause));
+      throw new PersistFailedError(s.id, s.seq, 1, cause, isJournalConflictError(cause), 'state');
     }
     const seq = s.seq + 1;
     // Older saves are of no use: delete them (best effort, the next save tries again).
@@ -138,7 +138,7 @@ export function durableState<Msg, State, Args = void, Reply = unknown>(
           : typeof def.store === 'function'
             ? await def.store(ctx)
             : def.store;
-      const id = def.persistenceId?.(ctx, args) ?? ctx.path;
+      const id = persistenceIdOf(ctx, args, def.persistenceId, name);
       const last = await store.journal.lastSeq(id);
       let state = typeof def.initial === 'function' ? (def.initial as (a: Args) => State)(args) : def.initial;
       if (last > 0) {

@@ -18,19 +18,27 @@ export class PersistFailedError extends Error {
     readonly id: string,
     /** The last sequence number the actor had. */
     readonly seq: number,
-    /** How many events the message tried to persist. */
+    /** How many events the message tried to persist (1 for a durable state). */
     readonly events: number,
     cause: unknown,
     /** Another writer appended to the id (two activations of one actor). */
     readonly conflict: boolean,
+    /** What was not persisted: events, or a durable actor's state. */
+    what: 'events' | 'state' = 'events',
   ) {
+    // The store's message names the id already: say it once.
+    const reason = String((cause as Error)?.message ?? cause).replace(`persistence id '${id}': `, '');
+    const lost =
+      what === 'state'
+        ? `the state after sequence number ${seq} was`
+        : `${events} event(s) after sequence number ${seq} were`;
     super(
-      `persistence id '${id}': ${events} event(s) after sequence number ${seq} were not persisted: ${(cause as Error)?.message ?? String(cause)}. ` +
+      `persistence id '${id}': ${lost} not persisted: ${reason}` +
         (cause instanceof TypeError
-          ? 'The event cannot be stored: events and states must be JSON values; fix what the handler persists'
+          ? `. ${what === 'state' ? 'States' : 'Events'} must be JSON values: fix what the handler ${what === 'state' ? 'returns' : 'persists'}`
           : conflict
-            ? 'Another activation of this actor wrote to its journal: this one stops taking messages until its supervisor restarts it, and then recovers those events'
-            : 'Nothing was acknowledged; the supervisor restarts the actor (use a backoff supervision) and it recovers from the store when it is back'),
+            ? '' // the conflict's own message says what happened and what comes next
+            : '. Nothing was acknowledged; the supervisor restarts the actor (use a backoff supervision) and it recovers from the store when it is back'),
       { cause },
     );
   }

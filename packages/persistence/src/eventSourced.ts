@@ -16,7 +16,7 @@ import {
   type SupervisionOptions,
   type TerminationReason,
 } from '@troupe/core';
-import { HeldContext, type PersistentContext } from './context.js';
+import { HeldContext, type PersistentContext, persistenceIdOf } from './context.js';
 import { defaultStore } from './defaultStore.js';
 import { PersistFailedError } from './errors.js';
 import { recover, type Upcasters } from './recovery.js';
@@ -147,7 +147,7 @@ export function eventSourced<Msg, State, Event, Args = void, Reply = unknown>(
           : typeof def.store === 'function'
             ? await def.store(ctx)
             : def.store;
-      const id = def.persistenceId?.(ctx, args) ?? ctx.path;
+      const id = persistenceIdOf(ctx, args, def.persistenceId, name);
       const initial =
         typeof def.initial === 'function' ? (def.initial as (a: Args) => State)(args) : def.initial;
       const r = await recover(store, id, initial, def.apply, eventVersion, upcasters, snapshotVersion);

@@ -311,6 +311,17 @@ describe('event-sourced actors', () => {
     expect(await acct.ask({ type: 'deposit', amount: 1 })).toBe(1);
   });
 
+  it('refuse to recover an actor with a generated name (its id would go to another actor next run), saying how to fix it', async () => {
+    const s = await start();
+    const failures: unknown[] = [];
+    s.events.on('supervision', (e) => failures.push(e.error));
+    s.spawn(account(new InMemoryStore()));
+    await waitUntil(() => failures.length > 0);
+    expect((failures[0] as Error).message).toMatch(
+      /generated name.*spawn it with a name.*\{ name: 'account-42' \}.*persistenceId/,
+    );
+  });
+
   it('refuse a definition that cannot work, saying what to fix', () => {
     expect(() =>
       eventSourced({ name: 'x', initial: 0, apply: undefined as never, command: () => undefined }),
