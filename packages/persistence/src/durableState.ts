@@ -6,16 +6,10 @@
  *
  * Owns: the receive → save → reply cycle. May not touch: how a store writes.
  */
-import {
-  type ActorContext,
-  type Behaviour,
-  defineActor,
-  type SupervisionOptions,
-  type TerminationReason,
-} from '@troupe/core';
-import { HeldContext, persistenceIdOf } from './context.js';
-import { defaultStore } from './defaultStore.js';
+import { type ActorContext, type Behaviour, defineActor } from '@troupe/core';
+import { HeldContext } from './context.js';
 import { PersistFailedError } from './errors.js';
+import { type PersistentDefinition, startOf } from './persistentActor.js';
 import { RecoveryError, type Upcasters, upcast } from './recovery.js';
 import { isJournalConflictError, type PersistenceStore } from './store.js';
 
@@ -24,17 +18,8 @@ const SAVE_NOW = Object.freeze({ troupe: 'durable-state-save' });
 const SAVE_TIMER = 'troupe.durable-state.save';
 
 /** The definition of a durable-state actor ({@link durableState}). */
-export interface DurableStateDefinition<Msg, State, Args = void, Reply = unknown> {
-  /** The catalog name. */
-  readonly name: string;
-  /** Where its state is saved. Default: {@link defaultStore} (a SQLite file). */
-  readonly store?:
-    | PersistenceStore
-    | ((ctx: ActorContext<Msg, Reply>) => PersistenceStore | Promise<PersistenceStore>);
-  /** Its persistence id. Default: the actor's path. */
-  readonly persistenceId?: (ctx: ActorContext<Msg, Reply>, args: Args) => string;
-  /** The state when nothing was saved yet. */
-  readonly initial: State | ((args: Args) => State);
+export interface DurableStateDefinition<Msg, State, Args = void, Reply = unknown>
+  extends PersistentDefinition<Msg, State, Args, Reply> {
   /** Handle a message and return the next state (JSON-serializable). Replies are sent after it is saved. */
   readonly receive: (ctx: ActorContext<Msg, Reply>, state: State, message: Msg) => State | Promise<State>;
   /**
@@ -52,14 +37,6 @@ export interface DurableStateDefinition<Msg, State, Args = void, Reply = unknown
   readonly stateVersion?: number;
   /** Upcasters for saved states of older versions: `{ 1: (v1) => v2 }`. */
   readonly upcasters?: Upcasters;
-  /** How it supervises its children. */
-  readonly supervision?: SupervisionOptions;
-  /** Called when it stops (its saved state stays). */
-  readonly onStop?: (
-    ctx: ActorContext<Msg, Reply>,
-    state: State,
-    reason: TerminationReason,
-  ) => void | Promise<void>;
 }
 
 /** What a durable-state actor keeps between messages. */
@@ -132,15 +109,9 @@ export function durableState<Msg, State, Args = void, Reply = unknown>(
     name,
     ...(def.supervision === undefined ? {} : { supervision: def.supervision }),
     async init(ctx, args) {
-      const store =
-        def.store === undefined
-          ? defaultStore()
-          : typeof def.store === 'function'
-            ? await def.store(ctx)
-            : def.store;
-      const id = persistenceIdOf(ctx, args, def.persistenceId, name);
+      const { store, id, initial } = await startOf(def, ctx, args);
       const last = await store.journal.lastSeq(id);
-      let state = typeof def.initial === 'function' ? (def.initial as (a: Args) => State)(args) : def.initial;
+      let state = initial;
       if (last > 0) {
         let found = false;
         for await (const e of store.journal.read(id, last)) {

@@ -9,31 +9,16 @@
  * Owns: the command → persist → apply → reply cycle, snapshots and retention.
  * May not touch: how a store writes.
  */
-import {
-  type ActorContext,
-  type Behaviour,
-  defineActor,
-  type SupervisionOptions,
-  type TerminationReason,
-} from '@troupe/core';
-import { HeldContext, type PersistentContext, persistenceIdOf } from './context.js';
-import { defaultStore } from './defaultStore.js';
+import { type ActorContext, type Behaviour, defineActor, type TerminationReason } from '@troupe/core';
+import { HeldContext, type PersistentContext } from './context.js';
 import { PersistFailedError } from './errors.js';
+import { type PersistentDefinition, startOf } from './persistentActor.js';
 import { recover, type Upcasters } from './recovery.js';
 import { isJournalConflictError, type PersistenceStore, type StoredSnapshot } from './store.js';
 
 /** The definition of an event-sourced actor ({@link eventSourced}). */
-export interface EventSourcedDefinition<Msg, State, Event, Args = void, Reply = unknown> {
-  /** The catalog name. */
-  readonly name: string;
-  /** Where its events go. Default: {@link defaultStore} (a SQLite file). A function is called at each start. */
-  readonly store?:
-    | PersistenceStore
-    | ((ctx: ActorContext<Msg, Reply>) => PersistenceStore | Promise<PersistenceStore>);
-  /** Its persistence id. Default: the actor's path (`ctx.path`), the same after a restart or a move. */
-  readonly persistenceId?: (ctx: ActorContext<Msg, Reply>, args: Args) => string;
-  /** The state before any event. */
-  readonly initial: State | ((args: Args) => State);
+export interface EventSourcedDefinition<Msg, State, Event, Args = void, Reply = unknown>
+  extends PersistentDefinition<Msg, State, Args, Reply> {
   /** The fold: the state after `event`. Pure; called during recovery and after each persist. */
   readonly apply: (state: State, event: Event) => State;
   /**
@@ -55,14 +40,6 @@ export interface EventSourcedDefinition<Msg, State, Event, Args = void, Reply = 
   readonly upcasters?: Upcasters;
   /** The version of the state's shape in snapshots (default 1); a snapshot of another version fails recovery. */
   readonly snapshotVersion?: number;
-  /** How it supervises its children. */
-  readonly supervision?: SupervisionOptions;
-  /** Called when it stops (its journal stays). */
-  readonly onStop?: (
-    ctx: ActorContext<Msg, Reply>,
-    state: State,
-    reason: TerminationReason,
-  ) => void | Promise<void>;
 }
 
 /** What an event-sourced actor keeps between messages. */
@@ -141,15 +118,7 @@ export function eventSourced<Msg, State, Event, Args = void, Reply = unknown>(
     name,
     ...(def.supervision === undefined ? {} : { supervision: def.supervision }),
     async init(ctx, args) {
-      const store =
-        def.store === undefined
-          ? defaultStore()
-          : typeof def.store === 'function'
-            ? await def.store(ctx)
-            : def.store;
-      const id = persistenceIdOf(ctx, args, def.persistenceId, name);
-      const initial =
-        typeof def.initial === 'function' ? (def.initial as (a: Args) => State)(args) : def.initial;
+      const { store, id, initial } = await startOf(def, ctx, args);
       const r = await recover(store, id, initial, def.apply, eventVersion, upcasters, snapshotVersion);
       return { state: r.state, seq: r.seq, id, store, sinceSnapshot: r.replayed };
     },
