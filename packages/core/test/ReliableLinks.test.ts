@@ -205,7 +205,7 @@ describe('reliable links', () => {
     a.close();
   });
 
-  it('give a batch back as it was when the transport refuses it (the header goes on in place, and off again)', () => {
+  it('give a batch back as it was when the transport refuses it (the frame is a copy)', () => {
     const p = pair(6, { drop: 0, duplicate: 0, reorder: 0, reconnectEvery: 0 });
     const a = new ReliableLinks(
       {

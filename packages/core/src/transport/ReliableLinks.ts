@@ -219,11 +219,9 @@ export class ReliableLinks {
     return this.lastSession;
   }
 
-  /** Send `batch` from local runtime `from` to remote runtime `to`, framed and kept until acknowledged. */
   /**
    * Send `batch` from local runtime `from` to remote runtime `to`, framed and kept until
-   * acknowledged. The batch becomes the frame: the header is put in front of its records, in
-   * place (no copy), and taken off again if the transport refuses it.
+   * acknowledged. The frame is a copy with the header in front; the caller's batch is left as it was.
    */
   send(from: string, to: string, batch: unknown[]): void {
     const now = this.wire.clock.now();
@@ -239,16 +237,13 @@ export class ReliableLinks {
     let back = out.back;
     if (back === undefined || back.ended) back = out.back = this.ins.get(to, from);
     const seq = out.next;
-    batch.unshift(LINK_FRAME, out.session, seq, back?.session ?? 0, back?.delivered ?? 0);
-    try {
-      this.wire.send(from, to, batch);
-    } catch (e) {
-      batch.splice(0, HEADER); // nothing was sent: the caller gets its records back as they were
-      throw e;
-    }
+    // A framed copy: the caller may still hold the batch (e.g. to refuse its records one by one).
+    const frame: unknown[] = [LINK_FRAME, out.session, seq, back?.session ?? 0, back?.delivered ?? 0];
+    for (let i = 0; i < batch.length; i++) frame.push(batch[i]);
+    this.wire.send(from, to, frame); // throws before anything is recorded: nothing was sent
     out.next++;
     if (out.pending === 0) out.progressAt = now;
-    out.unacked.push({ seq, frame: batch });
+    out.unacked.push({ seq, frame });
     if (back?.ackOwed) {
       back.ackOwed = false;
       back.unackedDelivered = 0;
