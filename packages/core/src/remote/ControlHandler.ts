@@ -24,8 +24,14 @@ import { NodeLoss } from './NodeLoss.js';
 import { type Control, type SpawnSpec, wireReason } from './protocol.js';
 import { RemoteChild, RemoteParent, RemoteWatcher } from './proxies.js';
 import type { RemoteActorRef } from './RemoteActorRef.js';
+import { Unborn } from './Unborn.js';
 
 export class ControlHandler extends NodeLoss {
+  /** Messages from other runtimes for actors whose spawn request has not arrived yet. */
+  protected readonly unborn = new Unborn(this.host.clock, (p) =>
+    this.deliverLocal(p.path, undefined, p.message, p.reply),
+  );
+
   /** Act on control `c` from the runtime `from`. */
   protected control(from: string, c: Control): void {
     switch (c.c) {
@@ -207,6 +213,9 @@ export class ControlHandler extends NodeLoss {
     cell.restartCount = typeof restartCount === 'number' ? restartCount : 0;
     this.track(this.orphansByNode, from, cell);
     host.register(cell);
+    // Messages that raced this request here from a third runtime go first, in their order.
+    const waiting = this.unborn.born(spec.path);
+    if (waiting !== undefined) for (const p of waiting) cell.enqueue(p.message, p.reply);
     cell.requestStart();
   }
 

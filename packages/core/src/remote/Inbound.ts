@@ -105,6 +105,17 @@ export class Inbound extends ControlHandler {
     }
   }
 
+  /**
+   * A message for an actor not here: it may be one whose spawn request is still on its way from
+   * a third runtime, so it waits for it (`Unborn.ts`); a dead letter at once when an actor
+   * stopped there lately, or when it cannot wait.
+   */
+  private toMissing(path: string, message: unknown, reply: ReplyTarget | undefined): void {
+    const host = this.host;
+    if (host.isShutdown || host.stoppedLately(path) || !this.unborn.park(path, message, reply))
+      this.deliverLocal(path, undefined, message, reply);
+  }
+
   /** Tells refused by full mailboxes while processing the current batch, by recipient address. */
   private rejected: Map<string, number> | null = null;
 
@@ -119,21 +130,21 @@ export class Inbound extends ControlHandler {
       case Rec.TellRefs: {
         const msg = kind === Rec.TellRefs ? reviveRefs(b[i + 2], this.resolveFn) : b[i + 2];
         const cell = this.host.cellAt(b[i + 1] as string);
-        if (cell !== undefined && !cell.enqueue(msg, undefined) && cell.status !== Status.Stopped) {
+        if (cell === undefined) this.toMissing(b[i + 1] as string, msg, undefined);
+        else if (!cell.enqueue(msg, undefined) && cell.status !== Status.Stopped) {
           const r = (this.rejected ??= new Map());
           r.set(cell.address, (r.get(cell.address) ?? 0) + 1);
-        } else if (cell === undefined) this.deliverLocal(b[i + 1] as string, undefined, msg, undefined);
+        }
         return;
       }
       case Rec.Ask:
       case Rec.AskRefs: {
         const msg = kind === Rec.AskRefs ? reviveRefs(b[i + 2], this.resolveFn) : b[i + 2];
-        this.deliverLocal(
-          b[i + 1] as string,
-          undefined,
-          msg,
-          new RemoteReply(this, link, b[i + 3] as number),
-        );
+        const path = b[i + 1] as string;
+        const reply = new RemoteReply(this, link, b[i + 3] as number);
+        const cell = this.host.cellAt(path);
+        if (cell === undefined) this.toMissing(path, msg, reply);
+        else cell.enqueue(msg, reply);
         return;
       }
       case Rec.Reply:

@@ -10,6 +10,8 @@ import type { ActorCell, CellSystem as SystemInternals } from '../actor/ActorCel
 export interface RemoteHost extends SystemInternals {
   /** The live cell at a path, if any. */
   cellAt(path: string): ActorCell | undefined;
+  /** True when an actor lived at `path` here and stopped lately (its messages need not wait). */
+  stoppedLately(path: string): boolean;
   /** Input from another runtime was dropped: count it by cause. */
   dropped(cause: string, detail: string): void;
   /** True while `node` can host actors (a thread being replaced counts; a lost node does not). */

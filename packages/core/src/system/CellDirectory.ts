@@ -4,10 +4,16 @@
  * actors costs no map entry per actor. The exceptions are cells whose parent lives in another
  * runtime (started here for a parent on a thread or a node): they are *hosted*, kept by path, and
  * a path below one is walked from it.
- * Owns: the hosted cells and the count of live cells. May not touch: the cells themselves.
+ * It also remembers the paths of the last few thousand cells that stopped, so that a message from
+ * another runtime for one of them is refused at once rather than held for a spawn on its way.
+ * Owns: the hosted cells, the count of live cells, the recently stopped paths. May not touch: the
+ * cells themselves.
  * @internal
  */
 import { ActorCell } from '../actor/ActorCell.js';
+
+/** How many stopped paths {@link CellDirectory.stoppedLately} remembers. */
+const ENDED_KEPT = 4096;
 
 export class CellDirectory {
   /** The root guardian, set once it exists. */
@@ -16,6 +22,15 @@ export class CellDirectory {
   live = 0;
   /** Cells whose parent lives in another runtime, by path. */
   private readonly hosted = new Map<string, ActorCell>();
+  /** Paths of recently stopped cells → their slot in {@link endedRing} (bounded by its length). */
+  private readonly ended = new Map<string, number>();
+  private readonly endedRing: (string | undefined)[] = new Array(ENDED_KEPT);
+  private endedNext = 0;
+
+  /** True when a cell lived at `path` and stopped lately (and none lives there now). */
+  stoppedLately(path: string): boolean {
+    return this.ended.size !== 0 && this.ended.has(path);
+  }
 
   /** The live cell at `path`, if any. */
   cellAt(path: string): ActorCell | undefined {
@@ -39,12 +54,19 @@ export class CellDirectory {
   register(cell: ActorCell): void {
     if (cell.parentCell === null) return; // the guardian
     this.live++;
+    if (this.ended.size !== 0) this.ended.delete(cell.path);
     if (!(cell.parentCell instanceof ActorCell)) this.hosted.set(cell.path, cell);
   }
 
   unregister(cell: ActorCell): void {
     if (cell.parentCell === null) return;
     this.live--;
+    const slot = this.endedNext;
+    const old = this.endedRing[slot];
+    if (old !== undefined && this.ended.get(old) === slot) this.ended.delete(old);
+    this.endedRing[slot] = cell.path;
+    this.ended.set(cell.path, slot);
+    this.endedNext = (slot + 1) % ENDED_KEPT;
     if (!(cell.parentCell instanceof ActorCell) && this.hosted.get(cell.path) === cell)
       this.hosted.delete(cell.path);
   }

@@ -210,6 +210,10 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
     return this.cells.cellAt(path);
   }
 
+  stoppedLately(path: string): boolean {
+    return this.cells.stoppedLately(path);
+  }
+
   nodeIsUp(node: string): boolean {
     const proc = processNodeOf(node);
     if (proc === this.nodeId) return node === proc || (this.pool?.usableNodes().includes(node) ?? false);
