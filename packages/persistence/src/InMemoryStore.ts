@@ -6,6 +6,7 @@
  * Owns: the in-memory journal and snapshots. May not touch: files, the network.
  */
 import type { SnapshotStore } from '@troupe/core';
+import { toJournalJson } from './json.js';
 import {
   type Journal,
   JournalConflictError,
@@ -67,17 +68,9 @@ class InMemorySnapshots implements SnapshotStore {
   }
 }
 
-/** JSON text of an event, or a clear error naming what cannot be stored. */
+/** JSON text of an event or a snapshot, or a clear error naming what cannot be stored. */
 export function encode(id: string, event: unknown): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(event);
-  } catch (e) {
-    throw new TypeError(`persistence id '${id}': an event cannot be stored as JSON: ${(e as Error).message}`);
-  }
-  if (text === undefined)
-    throw new TypeError(`persistence id '${id}': an event must be a JSON value (got ${typeof event})`);
-  return text;
+  return toJournalJson(`persistence id '${id}': an event or state`, event);
 }
 
 /**

@@ -13,6 +13,7 @@ export { type DurableStateDefinition, type DurableStateState, durableState } fro
 export { isPersistFailedError, PersistFailedError } from './errors.js';
 export { type EventSourcedDefinition, type EventSourcedState, eventSourced } from './eventSourced.js';
 export { InMemoryStore } from './InMemoryStore.js';
+export { toJournalJson } from './json.js';
 export type { PersistentDefinition } from './persistentActor.js';
 export { isRecoveryError, type Recovered, RecoveryError, type Upcasters } from './recovery.js';
 export { SqliteStore, type SqliteStoreOptions } from './SqliteStore.js';

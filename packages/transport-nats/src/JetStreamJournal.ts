@@ -21,6 +21,7 @@ import type {
   JournalEntry,
   NewEvent,
   StoreUnavailableError,
+  toJournalJson,
 } from '@troupe/persistence';
 import { toKey } from './snapshotStore.js';
 
@@ -30,12 +31,14 @@ const KNOWN_MAX = 10_000; // ids whose last message this store remembers
 const dec = new TextDecoder();
 
 /**
- * The classes of `@troupe/persistence` (an optional peer dependency: loaded when a store is opened).
+ * The classes and the JSON check of `@troupe/persistence` (an optional peer dependency: loaded
+ * when a store is opened).
  * @internal
  */
 export interface Errors {
   readonly JournalConflictError: typeof JournalConflictError;
   readonly StoreUnavailableError: typeof StoreUnavailableError;
+  readonly toJournalJson: typeof toJournalJson;
 }
 
 /** The last message of an id's subject: its stream sequence and the sequence number of its last event. */
@@ -45,20 +48,14 @@ interface Last {
 }
 
 /** The payload of one append, as JSON text; throws a TypeError naming the id when an event is not JSON. */
-function encodeAppend(id: string, first: number, events: readonly NewEvent[]): string {
+function encodeAppend(
+  json: typeof toJournalJson,
+  id: string,
+  first: number,
+  events: readonly NewEvent[],
+): string {
   const parts = events.map(({ event, version }, i) => {
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(event);
-    } catch (e) {
-      throw new TypeError(
-        `persistence id '${id}': event ${first + i} cannot be stored as JSON (${(e as Error).message}): use plain data, without cycles or BigInt`,
-      );
-    }
-    if (text === undefined)
-      throw new TypeError(
-        `persistence id '${id}': event ${first + i} is not a JSON value (got ${typeof event}): use plain data`,
-      );
+    const text = json(`persistence id '${id}': event ${first + i}`, event);
     if (!Number.isSafeInteger(version))
       throw new TypeError(
         `persistence id '${id}': event ${first + i} has version ${version}: use an integer`,
@@ -134,7 +131,7 @@ export class JetStreamJournal implements Journal {
   async append(id: string, expectedSeq: number, events: readonly NewEvent[]): Promise<void> {
     const subject = this.subject(id);
     const first = expectedSeq + 1;
-    const payload = encodeAppend(id, first, events); // before anything is sent
+    const payload = encodeAppend(this.errors.toJournalJson, id, first, events); // before anything is sent
     const max = this.nc.info?.max_payload;
     if (max !== undefined && Buffer.byteLength(payload) + 512 > max)
       throw new RangeError(

@@ -112,7 +112,9 @@ async function openStream(
  */
 export async function natsJetStreamStore(options: NatsJetStreamStoreOptions): Promise<PersistenceStore> {
   checkOptions(options);
-  const { JournalConflictError, StoreUnavailableError } = await import('@troupe/persistence').catch((e) => {
+  const { JournalConflictError, StoreUnavailableError, toJournalJson } = await import(
+    '@troupe/persistence'
+  ).catch((e) => {
     throw new Error(
       'natsJetStreamStore() needs @troupe/persistence: install it next to @troupe/transport-nats',
       { cause: e },
@@ -155,6 +157,7 @@ export async function natsJetStreamStore(options: NatsJetStreamStoreOptions): Pr
     const journal = new JetStreamJournal(nc, jsm, js, stream, subjectPrefix, timeoutMs, {
       JournalConflictError,
       StoreUnavailableError,
+      toJournalJson,
     });
     const guard =
       <A extends [string, ...unknown[]], R>(what: string, f: (...a: A) => Promise<R>) =>
@@ -162,9 +165,17 @@ export async function natsJetStreamStore(options: NatsJetStreamStoreOptions): Pr
         f(...a).catch((e) =>
           Promise.reject(journal.failure(e, `could not ${what} the snapshot of '${a[0]}'`, false)),
         );
+    const putSnapshot = guard('store', (key: string, value: unknown) => kv.put(key, value));
     const snapshots: SnapshotStore = {
       get: guard('read', (key: string) => kv.get(key)),
-      put: guard('store', (key: string, value: unknown) => kv.put(key, value)),
+      put: (key: string, value: unknown) => {
+        try {
+          toJournalJson(`the snapshot of '${key}'`, value); // refused as it is, not stored changed
+        } catch (e) {
+          return Promise.reject(e);
+        }
+        return putSnapshot(key, value);
+      },
       delete: guard('delete', (key: string) => kv.delete(key)),
     };
     return {

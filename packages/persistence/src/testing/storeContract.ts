@@ -141,6 +141,33 @@ export function storeContract(name: string, make: () => Promise<PersistenceStore
     );
 
     it(
+      'refuses, naming it, a value JSON would change (Date, Map, Set, NaN, a class instance), before writing anything',
+      withStore(async (s) => {
+        class Money {
+          constructor(readonly cents: number) {}
+        }
+        const changed: [unknown, RegExp][] = [
+          [{ at: new Date(0) }, /a Date \(at key 'at'\)/],
+          [{ items: new Map([['a', 1]]) }, /a Map \(at key 'items'\)/],
+          [{ tags: new Set(['x']) }, /a Set/],
+          [{ amount: Number.NaN }, /NaN/],
+          [[1, undefined], /undefined in an array/],
+          [{ price: new Money(5) }, /an instance of Money/],
+          [{ n: 10n }, /a BigInt/],
+        ];
+        for (const [value, says] of changed) {
+          await expect(s.journal.append('acct/6', 0, [ev('ok'), ev(value)])).rejects.toThrow(says);
+          await expect(s.snapshots.put('acct/6', { seq: 1, version: 1, state: value })).rejects.toThrow(says);
+        }
+        expect(await s.journal.lastSeq('acct/6')).toBe(0);
+        expect(await s.snapshots.get('acct/6')).toBeUndefined();
+        // Absent optional fields are fine: they come back absent.
+        await s.journal.append('acct/6', 0, [ev({ type: 'x', note: undefined })]);
+        expect((await all(s.journal.read('acct/6', 1)))[0]!.event).toEqual({ type: 'x' });
+      }),
+    );
+
+    it(
       'stores, replaces and deletes snapshots',
       withStore(async (s) => {
         expect(await s.snapshots.get('acct/1')).toBeUndefined();
