@@ -46,11 +46,14 @@ describe('xstate on a persistence store', () => {
     };
     const first = await run('xs1');
     for (let i = 0; i < 5; i++) first.ref.tell({ type: 'ORDER' });
-    await new Promise((r) => setTimeout(r, 50));
-    const saved = (await first.store.snapshots.get('user/shop')) as {
+    type Saved = {
       context: { orders: number };
       children: { tally: { snapshot: { context: { n: number } } } };
     };
+    await expect
+      .poll(async () => ((await first.store.snapshots.get('user/shop')) as Saved | undefined)?.context.orders)
+      .toBe(5);
+    const saved = (await first.store.snapshots.get('user/shop')) as Saved;
     expect(saved.context.orders).toBe(5);
     expect(saved.children.tally.snapshot.context.n).toBe(5);
     await system!.shutdown();
@@ -58,8 +61,12 @@ describe('xstate on a persistence store', () => {
 
     const second = await run('xs2');
     second.ref.tell({ type: 'ORDER' });
-    await new Promise((r) => setTimeout(r, 50));
-    const again = (await second.store.snapshots.get('user/shop')) as typeof saved;
+    await expect
+      .poll(
+        async () => ((await second.store.snapshots.get('user/shop')) as Saved | undefined)?.context.orders,
+      )
+      .toBe(6);
+    const again = (await second.store.snapshots.get('user/shop')) as Saved;
     expect(again.context.orders).toBe(6);
     expect(again.children.tally.snapshot.context.n).toBe(6);
     await system!.shutdown();
