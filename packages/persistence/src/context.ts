@@ -24,6 +24,7 @@ export interface PersistentContext<Msg = any, Reply = any, Event = any> extends 
 export class HeldContext<Msg, Reply, Event> implements PersistentContext<Msg, Reply, Event> {
   readonly events: Event[] = [];
   readonly replies: Reply[] = [];
+  readonly forwards: [ActorRef, unknown][] = [];
   /** `snapshot()` was called. */
   snapshotRequested = false;
   constructor(
@@ -66,6 +67,10 @@ export class HeldContext<Msg, Reply, Event> implements PersistentContext<Msg, Re
     if (!this.ctx.isAsk) this.ctx.reply(value);
     this.replies.push(value);
   }
+  /** Held like a reply: the message goes on once this message's events are durable. */
+  forward(ref: ActorRef, message: unknown): void {
+    this.forwards.push([ref, message]);
+  }
   spawn<M, S, A, R>(
     behaviour: Behaviour<M, S, A, R> | string,
     args?: A,
@@ -82,9 +87,10 @@ export class HeldContext<Msg, Reply, Event> implements PersistentContext<Msg, Re
   unwatch(ref: ActorRef): void {
     this.ctx.unwatch(ref);
   }
-  /** Send the held replies (the events are durable). */
+  /** Send the held replies and forwards (the events are durable). */
   release(): void {
     for (const r of this.replies) this.ctx.reply(r);
+    for (const [ref, m] of this.forwards) this.ctx.forward(ref, m);
   }
 }
 

@@ -67,6 +67,23 @@ export class ActorCell
     return r;
   }
 
+  forward(ref: ActorRef, message: unknown): void {
+    const reply = this.detachReply();
+    if (reply === undefined) {
+      ref.tell(message);
+      return;
+    }
+    // Local and remote refs hand the asker's reply target on (no promise, no second timer); any
+    // other kind answers through an ask of its own.
+    const direct = ref as unknown as { askInto?: (m: unknown, target: ReplyTarget) => number };
+    if (typeof direct.askInto === 'function') direct.askInto(message, reply);
+    else
+      ref.ask(message).then(
+        (v) => reply.reply(v),
+        (e: unknown) => reply.fail(e),
+      );
+  }
+
   get children(): readonly ActorRef[] {
     return this.childCells === null ? [] : [...this.childCells.values()].map((c) => c.ref);
   }

@@ -96,6 +96,22 @@ export interface ActorContext<Msg = any, Reply = any> {
    * `ReplyOutsideAskError` for a message sent with `tell()`. The first reply wins.
    */
   reply(value: Reply): void;
+  /**
+   * Pass the message being processed on to `ref` (here, on a thread or on another node) with its
+   * reply target: when it was an ask, `ref`'s reply goes straight to the asker, who never sees the
+   * hop; when it was a tell, this is `ref.tell(message)`. A router or a shard region uses it to
+   * hand work on without waiting for the answer. After it, this actor can no longer reply to the
+   * message.
+   *
+   * @example
+   * ```ts
+   * receive: (ctx, routes, m: { key: string; body: unknown }) => {
+   *   ctx.forward(routes.get(m.key)!, m.body); // the asker gets the reply of the actor for m.key
+   *   return routes;
+   * }
+   * ```
+   */
+  forward(ref: ActorRef, message: unknown): void;
   /** Start a child actor supervised by this one. */
   spawn<M, S, A, R>(
     behaviour: Behaviour<M, S, A, R> | string,
