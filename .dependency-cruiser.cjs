@@ -56,17 +56,25 @@ module.exports = {
     {
       name: 'core-not-to-layers-above',
       comment:
-        'Core never imports the layers above it (persistence): they plug into the core through its public API.',
+        'Core never imports the layers above it (persistence, entities): they plug into the core through its public API.',
       severity: 'error',
       from: { path: '^packages/core/' },
-      to: { path: '^packages/persistence/' },
+      to: { path: '^packages/(persistence|entities)/' },
     },
     {
       name: 'persistence-not-to-transports',
       comment: 'The persistence layer knows no transport: a JetStream store lives in @troupe/transport-nats.',
       severity: 'error',
       from: { path: '^packages/persistence/src/' },
-      to: { path: '^packages/(transport-nats|examples|bench)/' },
+      to: { path: '^packages/(transport-nats|examples|bench|entities)/' },
+    },
+    {
+      name: 'entities-not-to-transports',
+      comment:
+        'The entities layer knows no transport and no store: its NATS lease store lives in @troupe/transport-nats, and a durable entity brings its own store.',
+      severity: 'error',
+      from: { path: '^packages/entities/src/' },
+      to: { path: '^packages/(transport-nats|examples|bench|persistence)/' },
     },
     {
       name: 'no-deep-imports-between-packages',

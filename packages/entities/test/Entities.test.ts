@@ -1,0 +1,184 @@
+/**
+ * Entities on nodes of one process over the in-memory network, with an in-memory lease store:
+ * one activation per key wherever it is asked from, spread over the nodes, passivation, a node
+ * killed (its keys come back elsewhere, refs unchanged), hand-off to a node that joins, and a
+ * node cut off from the lease store, which stops its entities before another node takes them.
+ */
+import { type ActorSystem, createActorSystem, defineActor } from '@troupe/core';
+import { createInMemoryNetwork } from '@troupe/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  defineEntity,
+  type Entities,
+  type EntityEvent,
+  InMemoryLeaseStore,
+  startEntities,
+} from '../src/index.js';
+
+type Msg = { type: 'inc' } | { type: 'get' };
+interface Reply {
+  n: number;
+  node: string;
+  key: string;
+}
+
+/** A counter that answers with its count, the node it runs on and its key. */
+const Counter = defineActor<Msg, number, string, Reply>({
+  name: 'test.counter',
+  init: () => 0,
+  receive(ctx, n, m) {
+    const next = m.type === 'inc' ? n + 1 : n;
+    if (ctx.isAsk) ctx.reply({ n: next, node: ctx.system.nodeId, key: ctx.path.split('/').pop()! });
+    return next;
+  },
+});
+
+const TTL = 400;
+const counterType = (idleTimeoutMs = 0) =>
+  defineEntity({ name: 'counter', behaviour: Counter, idleTimeoutMs, shards: 16 });
+
+interface Node {
+  system: ActorSystem;
+  entities: Entities;
+  events: EntityEvent[];
+}
+
+const running: ActorSystem[] = [];
+afterEach(async () => {
+  for (const s of running.splice(0)) await s.shutdown().catch(() => undefined);
+});
+
+let clusters = 0;
+async function cluster(count: number, idleTimeoutMs = 0) {
+  const net = createInMemoryNetwork({ seed: 7, downAfterMs: 150 });
+  const leases = new InMemoryLeaseStore();
+  const type = counterType(idleTimeoutMs);
+  const name = `ent-${process.pid}-${++clusters}`;
+  const nodes: Node[] = [];
+  const add = async () => {
+    const system = await createActorSystem({ name, catalog: [Counter], transports: [net.transport()] });
+    running.push(system);
+    const entities = await startEntities(system, {
+      types: [type],
+      leases: leases.as(system.nodeId),
+      leaseTtlMs: TTL,
+    });
+    const node = { system, entities, events: [] as EntityEvent[] };
+    entities.on((e) => node.events.push(e));
+    nodes.push(node);
+    const all = nodes.length;
+    await expect
+      .poll(() => nodes.every((n) => n.system.nodes().length === all), { timeout: 5000 })
+      .toBe(true);
+    return node;
+  };
+  for (let i = 0; i < count; i++) await add();
+  return { net, leases, type, nodes, add };
+}
+
+describe('entities', () => {
+  it('runs one activation per key, whichever node asks, and spreads keys over the nodes', async () => {
+    const { type, nodes } = await cluster(3);
+    for (let i = 0; i < 3; i++)
+      for (const n of nodes) await n.entities.of(type, 'cart-1').ask({ type: 'inc' });
+    const last = await nodes[0]!.entities.of(type, 'cart-1').ask({ type: 'get' });
+    expect(last.n).toBe(9); // nine increments from three nodes reached one counter
+    expect(last.key).toBe('cart-1');
+    const where = new Set<string>();
+    for (let k = 0; k < 60; k++)
+      where.add((await nodes[k % 3]!.entities.of(type, `k${k}`).ask({ type: 'inc' })).node);
+    expect(where.size).toBe(3);
+    const act = await nodes[1]!.entities.activations(type);
+    expect(Object.values(act).flat().sort()).toEqual(
+      [...['cart-1'], ...Array.from({ length: 60 }, (_, k) => `k${k}`)].sort(),
+    );
+    // Keys of any characters are addresses too.
+    const odd = nodes[2]!.entities.of(type, 'ünï/cødé key ~1');
+    await odd.ask({ type: 'inc' });
+    expect((await nodes[0]!.entities.of(type, 'ünï/cødé key ~1').ask({ type: 'get' })).n).toBe(1);
+  });
+
+  it('passivates an idle entity and starts it again on its next message', async () => {
+    const { type, nodes } = await cluster(2, 150);
+    const ref = nodes[0]!.entities.of(type, 'sleepy');
+    expect((await ref.ask({ type: 'inc' })).n).toBe(1);
+    const host = nodes.find((n) => n.events.some((e) => e.kind === 'activate' && e.key === 'sleepy'))!;
+    await expect
+      .poll(() => host.events.some((e) => e.kind === 'passivate' && e.key === 'sleepy'), { timeout: 3000 })
+      .toBe(true);
+    expect(Object.values(await nodes[0]!.entities.activations(type)).flat()).toEqual([]);
+    expect((await ref.ask({ type: 'inc' })).n).toBe(1); // a plain (not durable) counter starts from 0
+  });
+
+  it('starts the keys of a killed node on the others, with the refs unchanged', async () => {
+    const { net, leases, type, nodes } = await cluster(3);
+    const refs = Array.from({ length: 30 }, (_, k) => nodes[0]!.entities.of(type, `c${k}`));
+    const before = await Promise.all(refs.map((r) => r.ask({ type: 'inc' })));
+    const victim = nodes.find((n) => n !== nodes[0] && before.some((b) => b.node === n.system.nodeId))!;
+    const moved = before.filter((b) => b.node === victim.system.nodeId).map((b) => b.key);
+    expect(moved.length).toBeGreaterThan(0);
+    // A killed process stops renewing its leases too (here it lives on: cut it off from them).
+    net.kill(victim.system.nodeId);
+    leases.cut(victim.system.nodeId);
+    const t0 = performance.now();
+    const after = await Promise.all(
+      refs.map(async (r) => {
+        for (;;) {
+          try {
+            return await r.ask({ type: 'get' }, { timeoutMs: 500 });
+          } catch {} // asks in flight to the killed node time out; ask again
+        }
+      }),
+    );
+    const took = performance.now() - t0;
+    for (const a of after) expect(a.node).not.toBe(victim.system.nodeId);
+    // The moved keys started again (from 0: not durable); the others kept their count.
+    for (const a of after) expect(a.n).toBe(moved.includes(a.key) ? 0 : 1);
+    // Down after 150 ms, then the lease goes stale after its TTL and margin (400 + 66 ms).
+    expect(took).toBeLessThan(150 + TTL * 2 + 1000);
+  });
+
+  it('hands shards off to a node that joins, and the refs keep working', async () => {
+    const c = await cluster(2);
+    const refs = Array.from({ length: 40 }, (_, k) => c.nodes[0]!.entities.of(c.type, `h${k}`));
+    await Promise.all(refs.map((r) => r.ask({ type: 'inc' })));
+    const joined = await c.add();
+    await expect
+      .poll(() => c.nodes.flatMap((n) => n.events).filter((e) => e.kind === 'handoff').length, {
+        timeout: 5000,
+      })
+      .toBeGreaterThan(0);
+    // Every key answers, and some now run on the new node.
+    await expect
+      .poll(
+        async () => {
+          const got = await Promise.all(refs.map((r) => r.ask({ type: 'get' }, { timeoutMs: 2000 })));
+          return got.some((g) => g.node === joined.system.nodeId);
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+  });
+
+  it('stops the entities of a node cut off from the lease store before another node takes its shards', async () => {
+    const { leases, type, nodes } = await cluster(2);
+    const refs = Array.from({ length: 20 }, (_, k) => nodes[0]!.entities.of(type, `p${k}`));
+    await Promise.all(refs.map((r) => r.ask({ type: 'inc' })));
+    const cut = nodes[1]!;
+    const held = nodes[1]!.events.filter((e) => e.kind === 'activate').length;
+    expect(held).toBeGreaterThan(0);
+    const t0 = performance.now();
+    leases.cut(cut.system.nodeId);
+    await expect.poll(() => cut.events.some((e) => e.kind === 'lease-lost'), { timeout: 5000 }).toBe(true);
+    const lostAt = performance.now() - t0;
+    expect(lostAt).toBeLessThan(TTL + 200);
+    // No other node was granted its shards: the member still holds them in the store's view
+    // (its lease went stale, but it is a member, so messages are sent to it and wait there).
+    const grantedToOther = leases.grants.filter(
+      (g) => g.holder !== cut.system.nodeId && g.at > Date.now() - lostAt,
+    );
+    expect(
+      grantedToOther.filter((g) => nodes[1]!.events.some((e) => `${type.name}.${e.shard}` === g.name)),
+    ).toEqual([]);
+  });
+});
