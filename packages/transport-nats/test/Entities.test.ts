@@ -1,0 +1,117 @@
+/**
+ * Entities over NATS with a real nats-server (JetStream): the lease store contract on NATS KV,
+ * then durable counter entities on three nodes (this process and two child processes). A node is
+ * SIGKILLed while increments are sent: its keys answer again from the other nodes, with the refs
+ * unchanged, and every acknowledged increment is in the count.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createActorSystem } from '@troupe/core';
+import { startEntities } from '@troupe/entities';
+import { leaseStoreContract } from '@troupe/entities/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awaitNodes, nats, natsLeaseStore } from '../src/index.js';
+import { type NatsServer, startNatsServer } from '../src/testing.js';
+
+let server: NatsServer;
+beforeAll(async () => {
+  server = await startNatsServer({ args: ['-js'], storeDir: true });
+  process.env.TROUPE_TEST_NATS = server.url; // the catalog module reads it, here and in the children
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+let bucket = 0;
+leaseStoreContract('NATS KV', async () =>
+  natsLeaseStore({ connection: { servers: server.url }, bucket: `contract-leases-${++bucket}` }),
+);
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+
+/** A child node process; resolves once it printed `ready <id>`. */
+async function childNode(): Promise<{ proc: ChildProcess; id: string }> {
+  const proc = spawn(process.execPath, [fixture('entityNode.mjs')], {
+    env: { ...process.env, TROUPE_TEST_NATS: server.url },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const id = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /ready (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    proc.once('exit', (code) => reject(new Error(`entity node exited with ${code}: ${out}`)));
+  });
+  return { proc, id };
+}
+
+describe('entities over NATS', () => {
+  it('keep every acknowledged increment when the node that hosts them is SIGKILLed, with the refs unchanged', async () => {
+    const { Counter, CounterEntity, journal } = await import(fixture('entityCatalog.mjs'));
+    const children = [await childNode(), await childNode()];
+    const system = await createActorSystem({
+      name: 'ents',
+      catalog: [Counter],
+      transports: [nats({ servers: server.url, heartbeatMs: 200, downAfterMs: 1000 })],
+    });
+    const leases = await natsLeaseStore({ connection: { servers: server.url }, bucket: 'test-ent-leases' });
+    try {
+      await awaitNodes(system, 3);
+      const entities = await startEntities(system, { types: [CounterEntity], leases, leaseTtlMs: 1500 });
+      const refs = Array.from({ length: 40 }, (_, k) => entities.of(CounterEntity, `acct-${k}`));
+      const acked = new Array<number>(refs.length).fill(0);
+      const sent = new Array<number>(refs.length).fill(0);
+      const pids = new Map<number, number>();
+      const inc = async (k: number) => {
+        sent[k]!++;
+        try {
+          const r = (await refs[k]!.ask({ type: 'inc' }, { timeoutMs: 1000 })) as { n: number; pid: number };
+          acked[k]!++;
+          pids.set(k, r.pid);
+        } catch {} // not acknowledged: it may or may not be in the journal
+      };
+      for (let round = 0; round < 3; round++) await Promise.all(refs.map((_, k) => inc(k)));
+      expect(acked.every((n) => n === 3)).toBe(true);
+      const victim = children[0]!;
+      const hosted = [...pids].filter(([, pid]) => pid === victim.proc.pid).map(([k]) => k);
+      expect(hosted.length).toBeGreaterThan(0); // some keys ran on the node we kill
+      // Increments keep coming while the node dies and its keys move.
+      const t0 = performance.now();
+      const load = (async () => {
+        for (let round = 0; round < 8; round++) {
+          if (round === 2) victim.proc.kill('SIGKILL');
+          await Promise.all(refs.map((_, k) => inc(k)));
+        }
+      })();
+      await load;
+      // Every key answers again, none from the dead node, with every acknowledged increment.
+      for (const [k, ref] of refs.entries()) {
+        let got: { n: number; pid: number } | undefined;
+        await expect
+          .poll(
+            async () => {
+              got = (await ref
+                .ask({ type: 'get' }, { timeoutMs: 1000 })
+                .catch(() => undefined)) as typeof got;
+              return got !== undefined;
+            },
+            { timeout: 15_000, interval: 100 },
+          )
+          .toBe(true);
+        expect(got!.pid).not.toBe(victim.proc.pid);
+        expect(got!.n).toBeGreaterThanOrEqual(acked[k]!);
+        expect(got!.n).toBeLessThanOrEqual(sent[k]!);
+      }
+      const movedAfterMs = performance.now() - t0;
+      expect(hosted.every((k) => acked[k]! > 3)).toBe(true); // moved keys took increments again
+      expect(movedAfterMs).toBeLessThan(20_000);
+      await entities.stop();
+    } finally {
+      for (const c of children) c.proc.kill('SIGKILL');
+      await system.shutdown();
+      await leases.close();
+      await journal.close();
+    }
+  }, 60_000);
+});
