@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The consumer check: Troupe used as any npm library, the way a user's project uses it.
-# Packs @troupe/core, @troupe/persistence and @troupe/transport-nats, installs the tarballs with npm into a fresh
+# Packs @troupe/core, @troupe/persistence, @troupe/entities and @troupe/transport-nats, installs the tarballs with npm into a fresh
 # project outside the repository, compiles a strict NodeNext TypeScript program with plain tsc,
 # and runs it: a local actor, a thread actor from a catalog module, an event-sourced actor that
-# comes back from its SQLite file in a new system, and two nodes over a private nats-server (this
+# comes back from its SQLite file in a new system, an entity addressed by key, and two nodes over a private nats-server (this
 # program and a `npx troupe node` process) asking each other.
 # It fails when a package misses a file, an export or a dependency: tsc or the program stops.
 #
@@ -17,7 +17,7 @@ say() { printf 'consumer-check: %s\n' "$*"; }
 nats_server="$(node "$repo/scripts/nats-server.mjs" --require --print | tail -n 1)"
 say "packing into $work/tarballs"
 mkdir -p "$work/tarballs" "$work/app/src"
-for pkg in core persistence transport-nats; do
+for pkg in core persistence entities transport-nats; do
   (cd "$repo/packages/$pkg" && pnpm pack --pack-destination "$work/tarballs" >/dev/null)
 done
 for tgz in "$work"/tarballs/*.tgz; do
@@ -65,6 +65,17 @@ export const Counter = defineActor<CounterMsg, number, number, number>({
   },
 });
 
+/** The same counter as an entity: its args are its key. */
+export const Account = defineActor<CounterMsg, number, string, number>({
+  name: 'consumer.account',
+  init: () => 0,
+  receive(ctx, n, msg) {
+    if (msg.type === 'inc') return n + msg.by;
+    ctx.reply(n);
+    return n;
+  },
+});
+
 /** Replies with fib(n) and the thread it ran on. */
 export const Fib = defineActor<number, undefined, void, { fib: number; threadId: number }>({
   name: 'consumer.fib',
@@ -89,10 +100,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { createActorSystem } from '@troupe/core';
+import { defineEntity, InMemoryLeaseStore, startEntities } from '@troupe/entities';
 import { eventSourced, SqliteStore } from '@troupe/persistence';
 import { awaitNodes, nats } from '@troupe/transport-nats';
 import { startNatsServer, startNode } from '@troupe/transport-nats/testing';
-import { Counter, Fib, Relay } from './behaviours.js';
+import { Account, Counter, Fib, Relay } from './behaviours.js';
 
 function check(what: string, ok: boolean): void {
   if (!ok) throw new Error(`consumer check failed: ${what}`);
@@ -133,7 +145,18 @@ for (const [round, expected] of [[1, 5], [2, 10]] as const) {
   await store.close();
 }
 
-// 4. Two nodes over a private nats-server, asking each other.
+// 4. An entity, addressed by its key: one activation, whichever ref asks.
+{
+  const sys = await createActorSystem({ name: 'consumer-entities', catalog: [Account] });
+  const CounterEntity = defineEntity({ name: 'counter', behaviour: Account, idleTimeoutMs: 0 });
+  const entities = await startEntities(sys, { types: [CounterEntity], leases: new InMemoryLeaseStore() });
+  entities.of(CounterEntity, 'acct-1').tell({ type: 'inc', by: 3 });
+  const again = entities.of(CounterEntity, 'acct-1');
+  check('an entity addressed by its key', (await again.ask({ type: 'get' }, { timeoutMs: 5000 })) === 3);
+  await sys.shutdown();
+}
+
+// 5. Two nodes over a private nats-server, asking each other.
 const server = await startNatsServer();
 const node = await startNode({ nats: server.url, system: 'consumer', catalog: catalog.pathname });
 const system = await createActorSystem({ name: 'consumer', catalog: [catalog], transports: [nats({ servers: server.url })] });

@@ -9,6 +9,7 @@
 import { type ActorRef, type ActorSystem, type AskOptions, InvalidOptionsError } from '@troupe/core';
 import type { EntityType } from './entityType.js';
 import type { EntityEvent } from './events.js';
+import { shardOf } from './keys.js';
 import type { AcquireHost } from './lease.js';
 import type { LeaseStore } from './leases.js';
 import { type RegionMessage, regionBehaviour, regionName } from './region.js';
@@ -28,6 +29,12 @@ export interface EntitiesOptions {
   readonly leaseTtlMs?: number;
   /** The safety margin on each side of the lease's life (ms, default a sixth of `leaseTtlMs`). */
   readonly leaseMarginMs?: number;
+  /**
+   * True for a node that only sends to these types and runs none of their entities (an API
+   * gateway, a load generator). Its catalog must then not hold the types' behaviours: the nodes
+   * that offer a type are those whose catalog holds its behaviour. Default false.
+   */
+  readonly client?: boolean;
 }
 
 /**
@@ -65,17 +72,38 @@ export interface Entities {
   stop(): Promise<void>;
 }
 
+/** How a node's refs of one type reach its entities: the local region, or a known holder's directly. */
+interface Route {
+  readonly shards: number;
+  readonly local: ActorRef<RegionMessage, unknown>;
+  /** Shards held elsewhere, as the local region learned (cleared on every membership change). */
+  readonly directory: Map<number, string>;
+  /** The region of another node. */
+  remote(node: string): ActorRef<RegionMessage, unknown>;
+}
+
 class Ref<Msg, Reply> implements EntityRef<Msg, Reply> {
+  private readonly shard: number;
   constructor(
     readonly type: string,
     readonly key: string,
-    private readonly region: ActorRef<RegionMessage, unknown>,
-  ) {}
+    private readonly route: Route,
+  ) {
+    this.shard = shardOf(key, route.shards);
+  }
+  /** Where to send, and the envelope: straight to a known holder (one hop fewer), else the local region. */
+  private target(message: Msg): [ActorRef<RegionMessage, unknown>, Envelope] {
+    const holder = this.route.directory.get(this.shard);
+    if (holder === undefined) return [this.route.local, { $e: 'm', k: this.key, m: message, h: 0 }];
+    return [this.route.remote(holder), { $e: 'm', k: this.key, m: message, h: 1 }];
+  }
   tell(message: Msg): void {
-    this.region.tell({ $e: 'm', k: this.key, m: message, h: 0 } satisfies Envelope);
+    const [to, e] = this.target(message);
+    to.tell(e);
   }
   ask(message: Msg, options?: AskOptions): Promise<Reply> {
-    return this.region.ask({ $e: 'm', k: this.key, m: message, h: 0 }, options) as Promise<Reply>;
+    const [to, e] = this.target(message);
+    return to.ask(e, options) as Promise<Reply>;
   }
   toString(): string {
     return `EntityRef(${this.type}/${this.key})`;
@@ -116,6 +144,13 @@ export async function startEntities(system: ActorSystem, options: EntitiesOption
       `startEntities: leaseTtlMs must be ≥ 30 ms and leaseMarginMs ≥ 0 and less than half of it (got ${ttlMs} and ${marginMs})`,
     );
   for (const t of types) {
+    if (options.client === true) {
+      if (system.catalog.has(t.behaviour.name))
+        throw new InvalidOptionsError(
+          `startEntities: this node is a client of entity type '${t.name}', but its catalog holds '${t.behaviour.name}', so the other nodes would place entities here; leave the behaviour out of this node's catalog, or drop client: true`,
+        );
+      continue;
+    }
     if (!system.catalog.has(t.behaviour.name))
       throw new InvalidOptionsError(
         `startEntities: entity type '${t.name}' runs behaviour '${t.behaviour.name}', which is not in this node's catalog; ` +
@@ -135,6 +170,7 @@ export async function startEntities(system: ActorSystem, options: EntitiesOption
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
   const regions = new Map<string, ActorRef<RegionMessage, unknown>>();
+  const routes = new Map<string, Route>();
   const regionAt = (type: EntityType, node: string) =>
     system.lookup<RegionMessage, unknown>(`troupe://${system.name}/${node}/user/${regionName(type.name)}`)!;
   for (const type of types) {
@@ -143,13 +179,33 @@ export async function startEntities(system: ActorSystem, options: EntitiesOption
         .nodes()
         .filter((n) => n.catalog.includes(type.behaviour.name))
         .map((n) => n.id);
+    const directory = new Map<number, string>();
+    const remotes = new Map<string, ActorRef<RegionMessage, unknown>>();
+    const remote = (node: string) => {
+      let r = remotes.get(node);
+      if (r === undefined) remotes.set(node, (r = regionAt(type, node)));
+      return r;
+    };
     const ref = system.spawn(
       regionBehaviour(type),
-      { type, lease, offering, regionOf: (node: string) => regionAt(type, node), report },
+      {
+        type,
+        lease,
+        offering,
+        regionOf: remote,
+        report,
+        client: options.client === true,
+        directory,
+      },
       { name: regionName(type.name) },
     );
     regions.set(type.name, ref);
+    routes.set(type.name, { shards: type.shards, local: ref, directory, remote });
   }
+  // Any change of membership may move shards: refs go through the local region until it knows.
+  const unsubscribe = system.events.on('node', () => {
+    for (const r of routes.values()) r.directory.clear();
+  });
   const regionOf = (type: EntityType<any, any>) => {
     const r = regions.get(type.name);
     if (r === undefined)
@@ -162,7 +218,8 @@ export async function startEntities(system: ActorSystem, options: EntitiesOption
     of: (type, key) => {
       if (typeof key !== 'string' || key.length === 0)
         throw new InvalidOptionsError(`entities.of('${type.name}', key): the key must be a non-empty string`);
-      return new Ref(type.name, key, regionOf(type));
+      regionOf(type);
+      return new Ref(type.name, key, routes.get(type.name)!);
     },
     async activations(type, opts) {
       regionOf(type);
@@ -186,6 +243,7 @@ export async function startEntities(system: ActorSystem, options: EntitiesOption
       return () => listeners.delete(listener);
     },
     async stop() {
+      unsubscribe();
       await Promise.all([...regions.values()].map((r) => system.stop(r)));
       regions.clear();
     },

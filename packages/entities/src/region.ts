@@ -44,6 +44,13 @@ export interface RegionArgs {
   offering(): readonly string[];
   /** The region of `node`. */
   regionOf(node: string): ActorRef;
+  /** True on a node that only sends (it never holds a shard). */
+  readonly client: boolean;
+  /**
+   * Shards known to be held by another node, by shard: written here when this region sends a
+   * shard's messages to another node, read by this node's entity refs to send there directly.
+   */
+  readonly directory: Map<number, string>;
   report(e: EntityEvent): void;
 }
 
@@ -157,12 +164,18 @@ function route(ctx: Ctx, s: RegionState, e: Envelope, Shard: ReturnType<typeof s
   const cached = s.owners.get(shard);
   const members = a.offering();
   const target =
-    e.h >= MAX_HOPS
+    e.h >= MAX_HOPS && !a.client
       ? a.lease.me
       : cached !== undefined && members.includes(cached)
         ? cached
         : ownerOf(members, shard);
-  if (target !== undefined && target !== a.lease.me) {
+  if (target === undefined || (a.client && target === a.lease.me)) {
+    // A client, and no member offers the type: the asker hears of it (no actor at this address).
+    ctx.forward(ctx.system.lookup(`${ctx.self.address}/no-node-offers-this-type`)!, e.m);
+    return s;
+  }
+  if (target !== a.lease.me) {
+    if (e.h === 0) a.directory.set(shard, target); // this node's refs go there directly from now on
     ctx.forward(a.regionOf(target), { ...e, h: e.h + 1 });
     return s;
   }
@@ -217,11 +230,13 @@ function reported(ctx: Ctx, s: RegionState, r: ShardReport): RegionState {
       sh.mode = 'owned';
       sh.token = r.token;
       s.owners.delete(r.shard);
+      a.directory.delete(r.shard);
       return s;
     case 'elsewhere':
       sh.mode = 'elsewhere';
       sh.holder = r.holder;
       s.owners.set(r.shard, r.holder);
+      a.directory.set(r.shard, r.holder);
       return s;
     case 'lost':
       // Stop taking messages for the shard at once: its entities stop; new messages route anew.

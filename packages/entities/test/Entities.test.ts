@@ -181,4 +181,38 @@ describe('entities', () => {
       grantedToOther.filter((g) => nodes[1]!.events.some((e) => `${type.name}.${e.shard}` === g.name)),
     ).toEqual([]);
   });
+
+  it('lets a client node (no entities of its own) reach the entities on the others, and refuses a client whose catalog holds the behaviour', async () => {
+    const c = await cluster(2);
+    const client = await createActorSystem({
+      name: c.nodes[0]!.system.name,
+      transports: [c.net.transport()],
+    });
+    running.push(client);
+    await expect.poll(() => client.nodes().length, { timeout: 5000 }).toBe(3);
+    const entities = await startEntities(client, {
+      types: [c.type],
+      leases: c.leases,
+      leaseTtlMs: TTL,
+      client: true,
+    });
+    for (let k = 0; k < 20; k++) {
+      const r = await entities.of(c.type, `g${k}`).ask({ type: 'inc' });
+      expect(r.node).not.toBe(client.nodeId);
+    }
+    expect(Object.keys(await entities.activations(c.type)).sort()).toEqual(
+      c.nodes.map((n) => n.system.nodeId).sort(),
+    );
+    await expect(
+      startEntities(c.nodes[0]!.system, { types: [c.type], leases: c.leases, client: true }),
+    ).rejects.toThrow(/client of entity type 'counter', but its catalog holds 'test.counter'/);
+  });
+
+  it('refuses a node whose catalog lacks the behaviour, naming the fix', async () => {
+    const lonely = await createActorSystem({ name: 'lonely' });
+    running.push(lonely);
+    await expect(
+      startEntities(lonely, { types: [counterType()], leases: new InMemoryLeaseStore() }),
+    ).rejects.toThrow(/'test.counter', which is not in this node's catalog; add it to createActorSystem/);
+  });
 });

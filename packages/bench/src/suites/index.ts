@@ -1,5 +1,6 @@
 /** The suites the CLI knows, by name, in the order a run without arguments takes them. */
 import type { SuiteFactory } from '../harness.js';
+import { entitiesSuite } from './entities.js';
 import { farmSuite } from './farm.js';
 import { localSuite } from './local.js';
 import { natsSuite } from './nats.js';
@@ -14,4 +15,5 @@ export const suites: Readonly<Record<string, SuiteFactory>> = {
   farm: farmSuite,
   xstate: xstateSuite,
   persistence: persistenceSuite,
+  entities: entitiesSuite,
 };

@@ -1,0 +1,96 @@
+/**
+ * Suite `entities`: virtual actors (`@troupe/entities`) against what a user would otherwise write,
+ * side by side in one run on one private nats-server with JetStream (see peers/entities.ts):
+ * an ask to an active entity on another node against a plain remote ask (one in flight, and
+ * 256 in flight), and cold activations of durable entities against spawning plain actors on the
+ * other node. Without nats-server the suite is skipped.
+ */
+import { startNatsServer } from '@troupe/transport-nats/testing';
+import { type Benchmark, type Suite, type SuiteOptions, sizedCase } from '../harness.js';
+import { entityActivations, entityAsk, type NatsPlace, plainAsk, plainSpawns } from '../peers/entities.js';
+import { NATS_SERVER, type NatsServer, natsServerAvailable } from '../procs.js';
+
+const ENTITY = 'entity ask';
+const PLAIN = 'plain remote ask';
+
+interface Sizes {
+  readonly ask1: number;
+  readonly ask256: number;
+  readonly cold: number;
+}
+const FULL: Sizes = { ask1: 5000, ask256: 100_000, cold: 10_000 };
+const QUICK: Sizes = { ask1: 500, ask256: 10_000, cold: 1000 };
+
+/**
+ * The `entities` suite.
+ *
+ * @example
+ * ```sh
+ * node packages/bench/dist/cli.js entities
+ * ```
+ */
+export function entitiesSuite({ quick }: SuiteOptions): Suite {
+  const title =
+    'Entities (virtual actors) over NATS: an entity ask vs a plain remote ask, one private nats-server';
+  if (!natsServerAvailable())
+    return {
+      name: 'entities',
+      title,
+      benchmarks: [],
+      skip: `nats-server not found (looked for ${NATS_SERVER}); install it (apt-get install nats-server) to run this suite`,
+    };
+  const s = quick ? QUICK : FULL;
+  const place: NatsPlace = { url: '' };
+  let server: NatsServer | undefined;
+  const ask1: Benchmark = {
+    name: 'ask-latency',
+    what: 'ask from a client node to an active entity on another node, one in flight (µs per round trip)',
+    unit: 'µs',
+    baseline: ENTITY,
+    score: (r) => (r.ms * 1000) / r.ops,
+    cases: [
+      sizedCase(ENTITY, s.ask1, (n) => entityAsk(place, n, 1)),
+      sizedCase(PLAIN, s.ask1, (n) => plainAsk(place, n, 1), {
+        on: 'ratio',
+        max: 1.2,
+        label: 'entity ≤ 1.2× plain',
+      }),
+    ],
+  };
+  const ask256: Benchmark = {
+    name: 'ask-256',
+    what: 'asks to an active entity on another node, 256 in flight',
+    unit: 'asks/s',
+    baseline: ENTITY,
+    cases: [
+      sizedCase(ENTITY, s.ask256, (n) => entityAsk(place, n, 256)),
+      sizedCase(PLAIN, s.ask256, (n) => plainAsk(place, n, 256), {
+        on: 'ratio',
+        min: 0.8,
+        label: 'entity ≥ 0.8× plain',
+      }),
+    ],
+  };
+  const cold: Benchmark = {
+    name: 'activations',
+    what: 'cold keys: the first ask to each starts a durable entity on the other node (lease, recovery from an empty journal), 64 in flight',
+    unit: 'activations/s',
+    baseline: ENTITY,
+    cases: [
+      sizedCase(ENTITY, s.cold, (n) => entityActivations(place, n)),
+      sizedCase('plain spawn on the other node + ask (reference)', s.cold, (n) => plainSpawns(place, n)),
+    ],
+  };
+  return {
+    name: 'entities',
+    title,
+    benchmarks: [ask1, ask256, cold],
+    async open() {
+      server = await startNatsServer({ bin: NATS_SERVER, args: ['-js'], storeDir: true });
+      place.url = server.url;
+    },
+    async close() {
+      await server?.stop();
+    },
+  };
+}
