@@ -120,6 +120,15 @@ export function durableState<Msg, State, Args = void, Reply = unknown>(
         }
         if (!found) throw new RecoveryError(id, last, 'the last saved state is missing from the journal');
       }
+      if (def.fence === true) {
+        // The state again, one sequence number on: an earlier activation's save now conflicts.
+        try {
+          await store.journal.append(id, last, [{ event: state, version }]);
+        } catch (cause) {
+          throw new PersistFailedError(id, last, 1, cause, isJournalConflictError(cause), 'state');
+        }
+        return { state, seq: last + 1, id, store, unsaved: 0 };
+      }
       return { state, seq: last, id, store, unsaved: 0 };
     },
     async receive(ctx, s, message) {

@@ -13,7 +13,7 @@ import { type ActorContext, type Behaviour, defineActor, type TerminationReason 
 import { HeldContext, type PersistentContext } from './context.js';
 import { PersistFailedError } from './errors.js';
 import { type PersistentDefinition, startOf } from './persistentActor.js';
-import { recover, type Upcasters } from './recovery.js';
+import { FENCE_VERSION, recover, type Upcasters } from './recovery.js';
 import { isJournalConflictError, type PersistenceStore, type StoredSnapshot } from './store.js';
 
 /** The definition of an event-sourced actor ({@link eventSourced}). */
@@ -120,7 +120,19 @@ export function eventSourced<Msg, State, Event, Args = void, Reply = unknown>(
     async init(ctx, args) {
       const { store, id, initial } = await startOf(def, ctx, args);
       const r = await recover(store, id, initial, def.apply, eventVersion, upcasters, snapshotVersion);
-      return { state: r.state, seq: r.seq, id, store, sinceSnapshot: r.replayed };
+      let seq = r.seq;
+      if (def.fence === true) {
+        // From now on an earlier activation's append (which expects `seq`) fails with a conflict.
+        try {
+          await store.journal.append(id, seq, [
+            { event: { fence: ctx.self.address }, version: FENCE_VERSION },
+          ]);
+        } catch (cause) {
+          throw new PersistFailedError(id, seq, 1, cause, isJournalConflictError(cause));
+        }
+        seq++;
+      }
+      return { state: r.state, seq, id, store, sinceSnapshot: r.replayed };
     },
     async receive(ctx, s, message) {
       const held = new HeldContext<Msg, Reply, Event>(ctx, s.seq);

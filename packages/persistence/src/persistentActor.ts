@@ -30,6 +30,15 @@ export interface PersistentDefinition<Msg, State, Args, Reply> {
   readonly initial: State | ((args: Args) => State);
   /** How it supervises its children. */
   readonly supervision?: SupervisionOptions;
+  /**
+   * Fence earlier activations: at every start, after recovery, write one record to the journal
+   * (an event-sourced actor: a fence record that recovery skips; a durable-state actor: its state
+   * again). An earlier activation of the same persistence id that still runs somewhere (a paused
+   * process, a node cut off that has not noticed yet) then can no longer write: its next append
+   * fails with a conflict, and it stops. Entities (`@troupe/entities`) want this; it costs one
+   * write per start. Default false.
+   */
+  readonly fence?: boolean;
   /** Called when it stops (what is stored stays). */
   readonly onStop?: (
     ctx: ActorContext<Msg, Reply>,

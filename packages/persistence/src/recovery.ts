@@ -97,6 +97,9 @@ export interface Recovered<State> {
   readonly replayed: number;
 }
 
+/** The version of a fence record in a journal: written at a start, skipped by recovery. @internal */
+export const FENCE_VERSION = 0;
+
 /** Load the latest snapshot of `id` (if any) and fold the events after it into `initial`. */
 export async function recover<State, Event>(
   store: PersistenceStore,
@@ -132,6 +135,10 @@ export async function recover<State, Event>(
         seq + 1,
         `the journal skips from ${seq} to ${entry.seq}: events were deleted without a snapshot that covers them`,
       );
+    if (entry.version === FENCE_VERSION) {
+      seq = entry.seq; // a fence (see `fence` of the definition): no event to apply
+      continue;
+    }
     const event = upcast(id, entry.seq, entry.event, entry.version, eventVersion, upcasters) as Event;
     try {
       state = apply(state, event);

@@ -271,6 +271,34 @@ describe('event-sourced actors', () => {
     expect(await two.ask({ type: 'deposit', amount: 7 })).toBe(12);
   });
 
+  it('fence an earlier activation with fence: true: once the new one started, the old one can no longer write, even before the new one wrote', async () => {
+    const s = await start();
+    const store = new InMemoryStore();
+    const Fenced = account(store, { persistenceId: 'fenced', fence: true });
+    const old = s.spawn(Fenced, undefined, { name: 'old' });
+    expect(await old.ask({ type: 'deposit', amount: 5 })).toBe(5);
+    const fresh = s.spawn(Fenced, undefined, { name: 'fresh' }); // a new activation, elsewhere
+    expect(await fresh.ask({ type: 'balance' })).toBe(5); // started: fenced the old one, wrote nothing else
+    const stale = await old.ask({ type: 'deposit', amount: 100 }).catch((e) => e);
+    expect(isPersistFailedError(stale.cause)).toBe(true);
+    expect(stale.message).toMatch(/another writer appended/);
+    expect(await fresh.ask({ type: 'deposit', amount: 1 })).toBe(6);
+    // The journal: the deposit, a fence per start, the new deposit; recovery skips the fences.
+    const kinds = [];
+    for await (const e of store.journal.read('fenced', 1))
+      kinds.push(e.version === 0 ? 'fence' : (e.event as { amount: number }).amount);
+    expect(kinds).toEqual(['fence', 5, 'fence', 1]);
+    await s.stop(old);
+    await s.stop(fresh);
+    const other = await createActorSystem({ name: 'es-third' });
+    try {
+      const third = other.spawn(account(store, { persistenceId: 'fenced' }), undefined, { name: 'third' });
+      expect(await third.ask({ type: 'balance' })).toBe(6);
+    } finally {
+      await other.shutdown();
+    }
+  });
+
   it('fail the message when the store is down: nothing is acknowledged, and the restarted actor recovers when it is back', async () => {
     const s = await start();
     const inner = new InMemoryStore();

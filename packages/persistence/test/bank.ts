@@ -15,13 +15,19 @@ export interface Account {
 
 export const account = (
   store: PersistenceStore | ((ctx: ActorContext) => PersistenceStore),
-  extra: { snapshotEvery?: number; deleteEventsOnSnapshot?: boolean; persistenceId?: string } = {},
+  extra: {
+    snapshotEvery?: number;
+    deleteEventsOnSnapshot?: boolean;
+    persistenceId?: string;
+    fence?: boolean;
+  } = {},
 ) =>
   eventSourced<AccountCmd, Account, AccountEvent, void, number>({
     name: 'test.account',
     store,
     ...(extra.persistenceId === undefined ? {} : { persistenceId: () => extra.persistenceId! }),
     ...(extra.snapshotEvery === undefined ? {} : { snapshotEvery: extra.snapshotEvery }),
+    ...(extra.fence === undefined ? {} : { fence: extra.fence }),
     ...(extra.deleteEventsOnSnapshot === undefined
       ? {}
       : { deleteEventsOnSnapshot: extra.deleteEventsOnSnapshot }),
