@@ -21,6 +21,20 @@ export interface EntityOptions<Msg, State, Reply> {
   readonly idleTimeoutMs?: number;
   /** The number of shards, the unit of placement and of leases. The same on every node. Default 64. */
   readonly shards?: number;
+  /**
+   * Which node a shard goes to (the same on every node):
+   * - `'rendezvous'` (default): rendezvous hashing over the members that offer the type;
+   * - `'prefer-local'`: the node that sends the first message of a shard runs it, if it offers
+   *   the type (a shard stays where it is until its node leaves: no rebalancing);
+   * - a function `(shard, nodes) => node`: your choice among the offering members (sorted by id);
+   *   return one of them. Shards move when its answer changes, as with rendezvous.
+   */
+  readonly placement?: 'rendezvous' | 'prefer-local' | ((shard: number, nodes: readonly string[]) => string);
+  /**
+   * The most entities of this type a node runs at once; past it, starting one passivates the one
+   * that got a message least recently. Default: no limit.
+   */
+  readonly maxActivationsPerNode?: number;
 }
 
 /**
@@ -40,6 +54,10 @@ export interface EntityType<Msg = any, Reply = any> {
   readonly idleTimeoutMs: number;
   /** The number of shards. */
   readonly shards: number;
+  /** Where shards go (see {@link EntityOptions.placement}). */
+  readonly placement: 'rendezvous' | 'prefer-local' | ((shard: number, nodes: readonly string[]) => string);
+  /** The most activations per node (`Infinity`: no limit). */
+  readonly maxActivationsPerNode: number;
 }
 
 const NAME = /^[A-Za-z0-9_~-][A-Za-z0-9_.~-]*$/;
@@ -60,7 +78,14 @@ const NAME = /^[A-Za-z0-9_~-][A-Za-z0-9_.~-]*$/;
 export function defineEntity<Msg, State, Reply>(
   options: EntityOptions<Msg, State, Reply>,
 ): EntityType<Msg, Reply> {
-  const { name, behaviour, idleTimeoutMs = 120_000, shards = 64 } = options ?? ({} as never);
+  const {
+    name,
+    behaviour,
+    idleTimeoutMs = 120_000,
+    shards = 64,
+    placement = 'rendezvous',
+    maxActivationsPerNode = Number.POSITIVE_INFINITY,
+  } = options ?? ({} as never);
   if (typeof name !== 'string' || !NAME.test(name) || name.length > 100)
     throw new InvalidOptionsError(
       `defineEntity: name ${JSON.stringify(name)} is not valid: use 1–100 letters, digits, '_', '-', '.' or '~'`,
@@ -77,5 +102,25 @@ export function defineEntity<Msg, State, Reply>(
     throw new InvalidOptionsError(
       `defineEntity('${name}'): shards must be an integer from 1 to 65536, got ${shards}`,
     );
-  return { name, behaviour: behaviour as Behaviour<Msg, any, string, Reply>, idleTimeoutMs, shards };
+  if (placement !== 'rendezvous' && placement !== 'prefer-local' && typeof placement !== 'function')
+    throw new InvalidOptionsError(
+      `defineEntity('${name}'): placement must be 'rendezvous', 'prefer-local' or a function (shard, nodes) => node, got ${JSON.stringify(placement)}`,
+    );
+  if (
+    !(
+      maxActivationsPerNode === Number.POSITIVE_INFINITY ||
+      (Number.isInteger(maxActivationsPerNode) && maxActivationsPerNode >= 1)
+    )
+  )
+    throw new InvalidOptionsError(
+      `defineEntity('${name}'): maxActivationsPerNode must be an integer ≥ 1 (leave it out for no limit), got ${maxActivationsPerNode}`,
+    );
+  return {
+    name,
+    behaviour: behaviour as Behaviour<Msg, any, string, Reply>,
+    idleTimeoutMs,
+    shards,
+    placement,
+    maxActivationsPerNode,
+  };
 }

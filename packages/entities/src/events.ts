@@ -18,6 +18,7 @@
  * ```
  */
 export interface EntityEvent {
+  /** What happened (see above). */
   readonly kind: 'activate' | 'passivate' | 'handoff' | 'lease-lost';
   /** The entity type's name. */
   readonly type: string;

@@ -44,8 +44,11 @@ export interface LeaseStore {
 
 /** One change of a lease, as {@link InMemoryLeaseStore.grants} records it. */
 export interface LeaseGrant {
+  /** The lease's name (`<type>.<shard>`). */
   readonly name: string;
+  /** The node it was granted to. */
   readonly holder: string;
+  /** Its new revision (the fencing token). */
   readonly revision: number;
   /** `Date.now()` when it was granted. */
   readonly at: number;

@@ -36,6 +36,26 @@ const MAX_HOPS = 4;
 const HANDOFFS_PER_TICK = 4;
 const REBALANCE_EVERY_MS = 500;
 
+/**
+ * The node that should run `shard` by the type's placement, among `members`, from the point of
+ * view of `me`; undefined when no member offers the type.
+ */
+function placeOf(
+  type: EntityType,
+  members: readonly string[],
+  shard: number,
+  me: string,
+): string | undefined {
+  const p = type.placement;
+  if (members.length === 0) return undefined;
+  if (p === 'rendezvous') return ownerOf(members, shard);
+  if (p === 'prefer-local') return members.includes(me) ? me : ownerOf(members, shard);
+  const sorted = [...members].sort();
+  const chosen = p(shard, sorted);
+  // A choice outside the members would lose the message: fall back to rendezvous hashing.
+  return sorted.includes(chosen) ? chosen : ownerOf(sorted, shard);
+}
+
 /** What a region is started with. */
 export interface RegionArgs {
   readonly type: EntityType;
@@ -168,7 +188,7 @@ function route(ctx: Ctx, s: RegionState, e: Envelope, Shard: ReturnType<typeof s
       ? a.lease.me
       : cached !== undefined && members.includes(cached)
         ? cached
-        : ownerOf(members, shard);
+        : placeOf(a.type, members, shard, a.lease.me);
   if (target === undefined || (a.client && target === a.lease.me)) {
     // A client, and no member offers the type: the asker hears of it (no actor at this address).
     ctx.forward(ctx.system.lookup(`${ctx.self.address}/no-node-offers-this-type`)!, e.m);
@@ -209,12 +229,21 @@ function runHere(ctx: Ctx, s: RegionState, e: Envelope, shard: number, sh: Shard
   const now = a.lease.now();
   let act = s.active.get(e.k);
   if (act === undefined) {
+    // At the limit: passivate the entity that got a message least recently (the map's first).
+    if (s.active.size >= a.type.maxActivationsPerNode) {
+      const [lruKey, lru] = s.active.entries().next().value as [string, Active];
+      passivate(ctx, s, lruKey, lru);
+    }
     const ref = ctx.spawn(a.type.behaviour, e.k, { name: childName(e.k) });
     ctx.watch(ref);
     act = { ref, shard, last: now };
     s.active.set(e.k, act);
     sh.keys.add(e.k);
     a.report({ kind: 'activate', type: a.type.name, key: e.k, node: a.lease.me, shard, token: sh.token });
+  } else if (a.type.maxActivationsPerNode !== Number.POSITIVE_INFINITY) {
+    // Keep the map in order of use: the least recently used entity comes first.
+    s.active.delete(e.k);
+    s.active.set(e.k, act);
   }
   act.last = now;
   ctx.forward(act.ref, e.m);
@@ -268,25 +297,28 @@ function stopEntities(ctx: Ctx, s: RegionState, sh: Shard): void {
 }
 
 function sweep(ctx: Ctx, s: RegionState): RegionState {
-  const a = s.a;
-  const now = a.lease.now();
-  for (const [key, act] of s.active) {
-    if (now - act.last < a.type.idleTimeoutMs) continue;
-    s.active.delete(key);
-    s.stopping.set(key, act.ref.address);
-    const sh = s.shards.get(act.shard);
-    sh?.keys.delete(key);
-    ctx.stop(act.ref);
-    a.report({
-      kind: 'passivate',
-      type: a.type.name,
-      key,
-      node: a.lease.me,
-      shard: act.shard,
-      token: sh?.token ?? 0,
-    });
-  }
+  const now = s.a.lease.now();
+  for (const [key, act] of s.active)
+    if (now - act.last >= s.a.type.idleTimeoutMs) passivate(ctx, s, key, act);
   return s;
+}
+
+/** Stop the entity of `key` (idle, or least recently used at the limit); its next message starts it again. */
+function passivate(ctx: Ctx, s: RegionState, key: string, act: Active): void {
+  const a = s.a;
+  s.active.delete(key);
+  s.stopping.set(key, act.ref.address);
+  const sh = s.shards.get(act.shard);
+  sh?.keys.delete(key);
+  ctx.stop(act.ref);
+  a.report({
+    kind: 'passivate',
+    type: a.type.name,
+    key,
+    node: a.lease.me,
+    shard: act.shard,
+    token: sh?.token ?? 0,
+  });
 }
 
 /** Hand off a few shards whose owner by rendezvous is now another member. */
@@ -296,8 +328,8 @@ function rebalance(ctx: Ctx, s: RegionState): RegionState {
   let started = 0;
   for (const [shard, sh] of s.shards) {
     if (started >= HANDOFFS_PER_TICK) break;
-    if (sh.mode !== 'owned') continue;
-    const owner = ownerOf(members, shard);
+    if (sh.mode !== 'owned' || a.type.placement === 'prefer-local') continue;
+    const owner = placeOf(a.type, members, shard, a.lease.me);
     if (owner === undefined || owner === a.lease.me) continue;
     started++;
     sh.mode = 'draining';

@@ -11,6 +11,7 @@ import {
   defineEntity,
   type Entities,
   type EntityEvent,
+  type EntityOptions,
   InMemoryLeaseStore,
   startEntities,
 } from '../src/index.js';
@@ -34,8 +35,9 @@ const Counter = defineActor<Msg, number, string, Reply>({
 });
 
 const TTL = 400;
-const counterType = (idleTimeoutMs = 0) =>
-  defineEntity({ name: 'counter', behaviour: Counter, idleTimeoutMs, shards: 16 });
+type More = Pick<EntityOptions<Msg, number, Reply>, 'placement' | 'maxActivationsPerNode'>;
+const counterType = (idleTimeoutMs = 0, more: More = {}) =>
+  defineEntity({ name: 'counter', behaviour: Counter, idleTimeoutMs, shards: 16, ...more });
 
 interface Node {
   system: ActorSystem;
@@ -49,10 +51,10 @@ afterEach(async () => {
 });
 
 let clusters = 0;
-async function cluster(count: number, idleTimeoutMs = 0) {
+async function cluster(count: number, idleTimeoutMs = 0, more: More = {}) {
   const net = createInMemoryNetwork({ seed: 7, downAfterMs: 150 });
   const leases = new InMemoryLeaseStore();
-  const type = counterType(idleTimeoutMs);
+  const type = counterType(idleTimeoutMs, more);
   const name = `ent-${process.pid}-${++clusters}`;
   const nodes: Node[] = [];
   const add = async () => {
@@ -214,5 +216,49 @@ describe('entities', () => {
     await expect(
       startEntities(lonely, { types: [counterType()], leases: new InMemoryLeaseStore() }),
     ).rejects.toThrow(/'test.counter', which is not in this node's catalog; add it to createActorSystem/);
+  });
+
+  it('passivates the least recently used entity when a node is at maxActivationsPerNode', async () => {
+    const { type, nodes } = await cluster(1, 0, { maxActivationsPerNode: 3 });
+    const n = nodes[0]!;
+    const ask = (k: string) => n.entities.of(type, k).ask({ type: 'inc' });
+    for (const k of ['a', 'b', 'c']) await ask(k);
+    await ask('a'); // a is now the most recently used: b is the least
+    await ask('d');
+    expect(n.events.filter((e) => e.kind === 'passivate').map((e) => e.key)).toEqual(['b']);
+    await ask('e');
+    expect(n.events.filter((e) => e.kind === 'passivate').map((e) => e.key)).toEqual(['b', 'c']);
+    expect((await n.entities.activations(type))[n.system.nodeId]!.sort()).toEqual(['a', 'd', 'e']);
+    expect((await ask('b')).n).toBe(1); // started again (not durable: from 0)
+  });
+
+  it("places a shard on the node that sends its first message with placement 'prefer-local'", async () => {
+    const { type, nodes } = await cluster(3, 0, { placement: 'prefer-local' });
+    for (let k = 0; k < 10; k++)
+      expect((await nodes[1]!.entities.of(type, `local-${k}`).ask({ type: 'inc' })).node).toBe(
+        nodes[1]!.system.nodeId,
+      );
+    // Asked from elsewhere, they stay where they run.
+    for (let k = 0; k < 10; k++)
+      expect((await nodes[2]!.entities.of(type, `local-${k}`).ask({ type: 'get' })).node).toBe(
+        nodes[1]!.system.nodeId,
+      );
+  });
+
+  it('places shards with a placement function of their own', async () => {
+    const { type, nodes } = await cluster(3, 0, { placement: (_shard, members) => members[0]! });
+    const first = nodes.map((n) => n.system.nodeId).sort()[0];
+    for (let k = 0; k < 10; k++)
+      expect((await nodes[k % 3]!.entities.of(type, `f-${k}`).ask({ type: 'inc' })).node).toBe(first);
+  });
+
+  it('refuses bad entity options, naming the option', () => {
+    expect(() => defineEntity({ name: 'x', behaviour: Counter, maxActivationsPerNode: 0 })).toThrow(
+      /maxActivationsPerNode must be an integer ≥ 1/,
+    );
+    expect(() => defineEntity({ name: 'x', behaviour: Counter, placement: 'nearest' as never })).toThrow(
+      /placement must be 'rendezvous', 'prefer-local' or a function/,
+    );
+    expect(() => defineEntity({ name: 'x/y', behaviour: Counter })).toThrow(/name "x\/y" is not valid/);
   });
 });

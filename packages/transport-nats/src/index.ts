@@ -28,7 +28,7 @@ export {
 } from './codec.js';
 export { isNatsConnectionError, NatsConnectionError } from './errors.js';
 export { type NatsJetStreamStoreOptions, natsJetStreamStore } from './jetstreamStore.js';
-export { type NatsLeaseStoreOptions, natsLeaseStore } from './leaseStore.js';
+export { type NatsLeaseStore, type NatsLeaseStoreOptions, natsLeaseStore } from './leaseStore.js';
 export type { MembershipOptions } from './membership.js';
 export { type NatsTransportOptions, nats } from './NatsTransport.js';
 export {

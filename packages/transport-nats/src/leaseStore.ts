@@ -25,6 +25,12 @@ export interface NatsLeaseStoreOptions {
   readonly replicas?: number;
 }
 
+/** A {@link LeaseStore} on a KV bucket, with a `close()` for the connection it opened. */
+export interface NatsLeaseStore extends LeaseStore {
+  /** Close the NATS connection the store opened (a connection passed in is left open); leases stay. */
+  close(): Promise<void>;
+}
+
 /** A write refused because the record changed since it was read (JetStream error 10071). */
 const isConflict = (e: unknown) => /wrong last sequence|key exists/i.test((e as Error)?.message ?? '');
 
@@ -38,9 +44,7 @@ const isConflict = (e: unknown) => /wrong last sequence|key exists/i.test((e as 
  * const entities = await startEntities(system, { types: [Cart], leases });
  * ```
  */
-export async function natsLeaseStore(
-  options: NatsLeaseStoreOptions,
-): Promise<LeaseStore & { close(): Promise<void> }> {
+export async function natsLeaseStore(options: NatsLeaseStoreOptions): Promise<NatsLeaseStore> {
   const bucket = options.bucket ?? 'troupe-leases';
   const own = !('publish' in options.connection);
   const nc = own
