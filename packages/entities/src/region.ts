@@ -278,20 +278,24 @@ function reported(ctx: Ctx, s: RegionState, r: ShardReport): RegionState {
         token: sh.token,
         detail: r.why,
       });
-      stopEntities(ctx, s, sh);
+      stopEntities(ctx, s, sh, false);
       sh.mode = 'done';
       return s;
   }
 }
 
-/** Stop every entity of a shard (they count as stopping until their `Terminated` arrives). */
-function stopEntities(ctx: Ctx, s: RegionState, sh: Shard): void {
+/**
+ * Stop every entity of a shard (they count as stopping until their `Terminated` arrives): after
+ * the messages already handed to them (`drain`: a hand-off, the lease still held), or at once (the
+ * lease is lost: they must not take another message).
+ */
+function stopEntities(ctx: Ctx, s: RegionState, sh: Shard, drain: boolean): void {
   for (const key of sh.keys) {
     const act = s.active.get(key);
     if (act === undefined) continue;
     s.active.delete(key);
     s.stopping.set(key, act.ref.address);
-    ctx.stop(act.ref);
+    ctx.stop(act.ref, { drain });
   }
   sh.keys.clear();
 }
@@ -310,7 +314,7 @@ function passivate(ctx: Ctx, s: RegionState, key: string, act: Active): void {
   s.stopping.set(key, act.ref.address);
   const sh = s.shards.get(act.shard);
   sh?.keys.delete(key);
-  ctx.stop(act.ref);
+  ctx.stop(act.ref, { drain: true }); // what was handed to it before is processed first
   a.report({
     kind: 'passivate',
     type: a.type.name,
@@ -343,7 +347,7 @@ function rebalance(ctx: Ctx, s: RegionState): RegionState {
       token: sh.token,
       detail: owner,
     });
-    stopEntities(ctx, s, sh);
+    stopEntities(ctx, s, sh, true);
     releaseIfDrained(s, shard, sh);
   }
   return s;
@@ -368,7 +372,7 @@ function ended(ctx: Ctx, s: RegionState, t: Terminated): RegionState {
   for (const [shard, sh] of s.shards)
     if (sh.ref.address === address) {
       // A shard actor ended (retired, or failed for good): its entities cannot stay without a lease.
-      if (sh.mode === 'owned' || sh.mode === 'draining') stopEntities(ctx, s, sh);
+      if (sh.mode === 'owned' || sh.mode === 'draining') stopEntities(ctx, s, sh, false);
       s.shards.delete(shard);
       return s;
     }

@@ -232,6 +232,19 @@ describe('entities', () => {
     expect((await ask('b')).n).toBe(1); // started again (not durable: from 0)
   });
 
+  it('loses no message to an entity passivated while messages for it are queued (LRU under load)', async () => {
+    const { type, nodes } = await cluster(1, 0, { maxActivationsPerNode: 1 });
+    const n = nodes[0]!;
+    // 64 asks in flight over 16 keys with room for one entity: each start passivates another
+    // whose mailbox may still hold messages; those are processed before it stops.
+    const asks = Array.from({ length: 400 }, (_, i) =>
+      n.entities.of(type, `q${i % 16}`).ask({ type: 'inc' }),
+    );
+    const replies = await Promise.all(asks);
+    expect(replies).toHaveLength(400);
+    expect(n.events.filter((e) => e.kind === 'passivate').length).toBeGreaterThan(10);
+  });
+
   it("places a shard on the node that sends its first message with placement 'prefer-local'", async () => {
     const { type, nodes } = await cluster(3, 0, { placement: 'prefer-local' });
     for (let k = 0; k < 10; k++)

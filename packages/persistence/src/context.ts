@@ -78,8 +78,8 @@ export class HeldContext<Msg, Reply, Event> implements PersistentContext<Msg, Re
   ): ActorRef<M, R> {
     return this.ctx.spawn(behaviour, args, options);
   }
-  stop(ref: ActorRef): void {
-    this.ctx.stop(ref);
+  stop(ref: ActorRef, options?: { readonly drain?: boolean }): void {
+    this.ctx.stop(ref, options);
   }
   watch(ref: ActorRef, message?: Msg): void {
     this.ctx.watch(ref, message);

@@ -14,10 +14,11 @@
  * systems and connections for every row of a benchmark.
  */
 import { type ActorRef, type ActorSystem, createActorSystem, defineActor } from '@troupe/core';
-import { defineEntity, type Entities, startEntities } from '@troupe/entities';
+import { defineEntity, type Entities, InMemoryLeaseStore, startEntities } from '@troupe/entities';
 import { eventSourced, InMemoryStore } from '@troupe/persistence';
 import { awaitNodes, nats, natsLeaseStore } from '@troupe/transport-nats';
 import type { Contender } from '../harness.js';
+import { heapUsed, quiesce } from '../heap.js';
 import { pipeline } from './protocol.js';
 
 const ASK = { timeoutMs: 600_000 } as const;
@@ -166,4 +167,67 @@ export function plainSpawns(place: NatsPlace, n: number): Contender {
         }),
     };
   });
+}
+
+/**
+ * Heap census of entities in one system (in-memory leases): `k` keys, each asked once. With
+ * `passivated`, the type runs one entity at a time (`maxActivationsPerNode: 1`), so every key but
+ * the last was passivated: what a passivated key costs. Bytes per key = heap growth / k after a
+ * full GC.
+ */
+export function entityHeap(k: number, passivated: boolean): Contender {
+  return {
+    async setup() {
+      const type = defineEntity({
+        name: passivated ? 'heap-passive' : 'heap-active',
+        behaviour: EchoBehaviour,
+        idleTimeoutMs: 0,
+        ...(passivated ? { maxActivationsPerNode: 1 } : {}),
+      });
+      const system = await createActorSystem({ name: `bench-heap-${++clusters}`, catalog: [EchoBehaviour] });
+      const entities = await startEntities(system, { types: [type], leases: new InMemoryLeaseStore() });
+      await entities.of(type, 'warm').ask({ type: 'ping', value: 0 }, ASK); // the region and its first shard exist
+      await quiesce();
+      const before = heapUsed();
+      return {
+        run: () =>
+          pipeline(k, 256, (i) => entities.of(type, `key-${i}`).ask({ type: 'ping', value: i }, ASK)),
+        async measure() {
+          await quiesce();
+          const after = heapUsed();
+          return { keys: k, bytesPerKey: (after - before) / k, heapBytes: after };
+        },
+        teardown: () => system.shutdown(),
+      };
+    },
+  };
+}
+
+/** The same census for plain actors: `k` actors spawned and asked once each. */
+export function plainHeap(k: number): Contender {
+  return {
+    async setup() {
+      const system = await createActorSystem({ name: `bench-heap-${++clusters}`, catalog: [EchoBehaviour] });
+      const refs: ActorRef[] = [];
+      await quiesce();
+      const before = heapUsed();
+      return {
+        run: () =>
+          pipeline(k, 256, (i) => {
+            const ref = system.spawn(EchoBehaviour, `p${i}`);
+            refs.push(ref);
+            return ref.ask({ type: 'ping', value: i }, ASK);
+          }),
+        async measure() {
+          await quiesce();
+          const after = heapUsed();
+          return { keys: k, bytesPerKey: (after - before) / k, heapBytes: after };
+        },
+        async teardown() {
+          refs.length = 0;
+          await system.shutdown();
+        },
+      };
+    },
+  };
 }

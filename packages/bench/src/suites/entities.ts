@@ -7,7 +7,15 @@
  */
 import { startNatsServer } from '@troupe/transport-nats/testing';
 import { type Benchmark, type Suite, type SuiteOptions, sizedCase } from '../harness.js';
-import { entityActivations, entityAsk, type NatsPlace, plainAsk, plainSpawns } from '../peers/entities.js';
+import {
+  entityActivations,
+  entityAsk,
+  entityHeap,
+  type NatsPlace,
+  plainAsk,
+  plainHeap,
+  plainSpawns,
+} from '../peers/entities.js';
 import { NATS_SERVER, type NatsServer, natsServerAvailable } from '../procs.js';
 
 const ENTITY = 'entity ask';
@@ -17,9 +25,10 @@ interface Sizes {
   readonly ask1: number;
   readonly ask256: number;
   readonly cold: number;
+  readonly heap: number;
 }
-const FULL: Sizes = { ask1: 5000, ask256: 100_000, cold: 10_000 };
-const QUICK: Sizes = { ask1: 500, ask256: 10_000, cold: 1000 };
+const FULL: Sizes = { ask1: 5000, ask256: 100_000, cold: 10_000, heap: 200_000 };
+const QUICK: Sizes = { ask1: 500, ask256: 10_000, cold: 1000, heap: 10_000 };
 
 /**
  * The `entities` suite.
@@ -81,10 +90,26 @@ export function entitiesSuite({ quick }: SuiteOptions): Suite {
       sizedCase('plain spawn on the other node + ask (reference)', s.cold, (n) => plainSpawns(place, n)),
     ],
   };
+  const heap: Benchmark = {
+    name: 'heap',
+    what: `${s.heap.toLocaleString('en-US')} keys each asked once on one node (in-memory leases): heap growth per key after a full GC`,
+    unit: 'B/key',
+    baseline: 'active entity',
+    score: (r) => r.measured.bytesPerKey ?? Number.NaN,
+    note: (r) =>
+      `heap ${((r.measured.heapBytes ?? Number.NaN) / 2 ** 20).toFixed(0)} MiB in use with ${r.ops.toLocaleString('en-US')} keys`,
+    warmup: 0,
+    rounds: 1,
+    cases: [
+      sizedCase('active entity', s.heap, (n) => entityHeap(n, false)),
+      sizedCase('passivated entity (maxActivationsPerNode 1)', s.heap, (n) => entityHeap(n, true)),
+      sizedCase('plain actor, spawned and asked once (reference)', s.heap, (n) => plainHeap(n)),
+    ],
+  };
   return {
     name: 'entities',
     title,
-    benchmarks: [ask1, ask256, cold],
+    benchmarks: [ask1, ask256, cold, heap],
     async open() {
       server = await startNatsServer({ bin: NATS_SERVER, args: ['-js'], storeDir: true });
       place.url = server.url;

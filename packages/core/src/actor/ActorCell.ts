@@ -23,7 +23,7 @@ import {
 import { type ChildHandle, type Supervisor, Sys } from '../supervision/handles.js';
 import type { ReplyTarget } from './ask.js';
 import { summarize } from './ask.js';
-import { Status } from './CellBase.js';
+import { STOP_WHEN_REACHED, Status } from './CellBase.js';
 import type { CellHost } from './CellHost.js';
 import { CellLifecycle } from './CellLifecycle.js';
 import type { LocalActorRef } from './LocalActorRef.js';
@@ -106,18 +106,23 @@ export class ActorCell
     return this.spawnChild(behaviour, args, options) as ActorRef<M, R>;
   }
 
-  stop(ref: ActorRef): void {
-    if (ref === this.ref || ref?.address === this.address) {
-      this.sendSystem({ k: Sys.Stop, reason: 'stopped', self: true });
-      return;
-    }
-    const target = this.childCells?.get(ref?.name);
+  stop(ref: ActorRef, options?: { readonly drain?: boolean }): void {
+    const self = ref === this.ref || ref?.address === this.address;
+    const target = self ? this : this.childCells?.get(ref?.name);
     if (target === undefined || target.address !== ref.address) {
       throw new InvalidOptionsError(
         `ctx.stop(${ref.address}): an actor can stop only itself and its own children; ask the actor's parent to stop it, or send it a message`,
       );
     }
-    target.sendSystem({ k: Sys.Stop, reason: 'stopped', self: false });
+    if (options?.drain === true) {
+      if (!(target instanceof ActorCell))
+        throw new InvalidOptionsError(
+          `ctx.stop(${ref.address}, { drain: true }): the actor runs in another runtime (a thread or a node); stop it without drain, or have it stop itself`,
+        );
+      // In line behind the queued messages; a mailbox too full to take it stops the actor now.
+      if (target.enqueue(STOP_WHEN_REACHED, undefined)) return;
+    }
+    target.sendSystem({ k: Sys.Stop, reason: 'stopped', self });
   }
 
   watch(ref: ActorRef, message?: unknown): void {

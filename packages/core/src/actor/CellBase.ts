@@ -43,6 +43,13 @@ import type { ActorTimers } from './Timers.js';
 import type { Watched, Watcher, WatchingCell } from './Watcher.js';
 
 /** Lifecycle status of a cell. Order matters: comparisons such as `>= Stopping` are used. */
+/**
+ * A stop in line with the user messages (`ctx.stop(ref, { drain: true })`): the actor stops when
+ * it reaches it, after the messages queued before it. Never reaches a behaviour.
+ * @internal
+ */
+export const STOP_WHEN_REACHED: unique symbol = Symbol('troupe.stop-when-reached');
+
 export enum Status {
   Starting = 0,
   Running = 1,
@@ -256,6 +263,10 @@ export abstract class CellBase implements Runnable, LocalCell {
     for (let i = d.throughput; i > 0; i--) {
       if (mb.isEmpty()) return;
       const message = mb.take();
+      if (message === STOP_WHEN_REACHED) {
+        this.sendSystem({ k: Sys.Stop, reason: 'stopped', self: true });
+        return;
+      }
       const reply = mb.lastReply as ReplyTarget | undefined;
       this.currentMessage = message;
       this.currentReply = reply;

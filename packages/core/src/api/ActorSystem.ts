@@ -118,8 +118,14 @@ export interface ActorContext<Msg = any, Reply = any> {
     args?: A,
     options?: SpawnOptions,
   ): ActorRef<M, R>;
-  /** Stop a child of this actor, or this actor itself (`ctx.stop(ctx.self)`); children stop first. */
-  stop(ref: ActorRef): void;
+  /**
+   * Stop a child of this actor, or this actor itself (`ctx.stop(ctx.self)`); children stop first.
+   * By default it stops after the message it is processing, and the messages still in its
+   * mailbox become dead letters. With `{ drain: true }` it first processes the messages already
+   * in its mailbox (Akka's `PoisonPill`); messages that arrive after are dead letters. `drain`
+   * works for actors of this runtime (a child on another thread or node throws).
+   */
+  stop(ref: ActorRef, options?: { readonly drain?: boolean }): void;
   /** Watch another actor: when it terminates this actor receives `message`, or a {@link Terminated} by default. */
   watch(ref: ActorRef, message?: Msg): void;
   /** Stop watching an actor. */
