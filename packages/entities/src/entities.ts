@@ -161,6 +161,12 @@ export async function startEntities(system: ActorSystem, options: EntitiesOption
   const report = (e: EntityEvent) => {
     for (const l of listeners) l(e);
   };
+  // When this node first saw each lease's current revision (if the store can be watched).
+  const seen = new Map<string, { revision: number; at: number }>();
+  const unwatch = leases.watch?.((name, revision) => {
+    if (seen.get(name)?.revision !== revision) seen.set(name, { revision, at: performance.now() });
+  });
+  if (unwatch !== undefined) void system.whenTerminated.then(unwatch);
   const lease: AcquireHost = {
     store: leases,
     me: system.nodeId,
@@ -168,6 +174,10 @@ export async function startEntities(system: ActorSystem, options: EntitiesOption
     isMember: (node) => system.nodes().some((n) => n.id === node),
     now: () => performance.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    seenAt: (name, revision) => {
+      const s = seen.get(name);
+      return s?.revision === revision ? s.at : undefined;
+    },
   };
   const regions = new Map<string, ActorRef<RegionMessage, unknown>>();
   const routes = new Map<string, Route>();
@@ -244,6 +254,7 @@ export async function startEntities(system: ActorSystem, options: EntitiesOption
     },
     async stop() {
       unsubscribe();
+      unwatch?.();
       await Promise.all([...regions.values()].map((r) => system.stop(r)));
       regions.clear();
     },

@@ -38,6 +38,14 @@ export interface LeaseStore {
   update(name: string, holder: string, revision: number): Promise<number | undefined>;
   /** Give `name` up if it is still at `revision`; false when it was changed meanwhile. */
   remove(name: string, revision: number): Promise<boolean>;
+  /**
+   * Optional: call `onChange(name, revision)` for the current revision of every lease and then
+   * for every change, until the returned function is called. A node that watches knows how long
+   * each lease has stood still, so it can take the shards of a lost node as soon as their leases
+   * are stale instead of watching them for a whole time to live first. Updates that are missed
+   * only make it wait longer.
+   */
+  watch?(onChange: (name: string, revision: number) => void): () => void;
   /** Release what the store holds open (a connection); leases stay. */
   close?(): Promise<void>;
 }
@@ -70,6 +78,7 @@ export class InMemoryLeaseStore implements LeaseStore {
   private readonly records = new Map<string, LeaseRecord>();
   private revision = 0;
   private readonly unreachable = new Set<string>();
+  private readonly listeners = new Set<(name: string, revision: number) => void>();
   /** Every grant (create or update), oldest first. */
   readonly grants: LeaseGrant[] = [];
 
@@ -85,7 +94,16 @@ export class InMemoryLeaseStore implements LeaseStore {
       create: (name, holder) => check() ?? this.create(name, holder),
       update: (name, holder, rev) => check() ?? this.update(name, holder, rev),
       remove: (name, rev) => check() ?? this.remove(name, rev),
+      // A node cut off from the store hears nothing (as from a real store).
+      watch: (onChange) => this.watch((name, rev) => this.unreachable.has(node) || onChange(name, rev)),
     };
+  }
+
+  /** Hear every change of every lease (see {@link LeaseStore.watch}). */
+  watch(onChange: (name: string, revision: number) => void): () => void {
+    for (const [name, rec] of this.records) onChange(name, rec.revision);
+    this.listeners.add(onChange);
+    return () => this.listeners.delete(onChange);
   }
 
   /** Make the store unreachable from `node` (`false`: reachable again). */
@@ -111,7 +129,8 @@ export class InMemoryLeaseStore implements LeaseStore {
   async remove(name: string, revision: number): Promise<boolean> {
     if (this.records.get(name)?.revision !== revision) return false;
     this.records.delete(name);
-    this.revision++;
+    const next = ++this.revision;
+    for (const l of this.listeners) l(name, next);
     return true;
   }
 
@@ -119,6 +138,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     const revision = ++this.revision;
     this.records.set(name, { holder, revision });
     this.grants.push({ name, holder, revision, at: Date.now() });
+    for (const l of this.listeners) l(name, revision);
     return revision;
   }
 }

@@ -94,8 +94,27 @@ export async function natsLeaseStore(options: NatsLeaseStoreOptions): Promise<Na
         throw e;
       }
     },
+    watch(onChange) {
+      let stopped = false;
+      let iterator: { stop(): void } | undefined;
+      void kv
+        .watch({ key: '>' })
+        .then(async (it) => {
+          iterator = it;
+          if (stopped) it.stop();
+          for await (const e of it) onChange(fromKey(e.key), e.revision);
+        })
+        .catch(() => undefined); // a watch that ends only makes takeovers wait longer
+      return () => {
+        stopped = true;
+        iterator?.stop();
+      };
+    },
     async close() {
       if (own) await nc.close();
     },
   };
 }
+
+/** The lease name of a KV key (the inverse of `toKey`). */
+const fromKey = (key: string) => Buffer.from(key, 'base64url').toString('utf8');

@@ -78,13 +78,32 @@ describe('entities over NATS', () => {
       expect(hosted.length).toBeGreaterThan(0); // some keys ran on the node we kill
       // Increments keep coming while the node dies and its keys move.
       const t0 = performance.now();
+      let failover: Promise<number> | undefined;
       const load = (async () => {
         for (let round = 0; round < 8; round++) {
-          if (round === 2) victim.proc.kill('SIGKILL');
+          if (round === 2) {
+            victim.proc.kill('SIGKILL');
+            // How long until a key of the dead node answers again from another node.
+            const k = hosted[0]!;
+            const killedAt = performance.now();
+            failover = (async () => {
+              for (;;) {
+                const r = (await refs[k]!.ask({ type: 'get' }, { timeoutMs: 200 }).catch(() => undefined)) as
+                  | { pid: number }
+                  | undefined;
+                if (r !== undefined && r.pid !== victim.proc.pid) return performance.now() - killedAt;
+              }
+            })();
+          }
           await Promise.all(refs.map((_, k) => inc(k)));
         }
       })();
       await load;
+      const failoverMs = await failover!;
+      console.log(`[entities] a key of the SIGKILLed node answered again after ${failoverMs.toFixed(0)} ms`);
+      // The failure detector's 1000 ms, then the lease, stale (unchanged for TTL + margin,
+      // 1,750 ms) since its last renewal, which this node watched: less than down + TTL + margin.
+      expect(failoverMs).toBeLessThan(1000 + 1500 + 250);
       // Every key answers again, none from the dead node, with every acknowledged increment.
       for (const [k, ref] of refs.entries()) {
         let got: { n: number; pid: number } | undefined;
