@@ -55,6 +55,7 @@ export { BehaviourCatalog, type CatalogEntry } from './catalog/BehaviourCatalog.
 export type { Clock } from './clock.js';
 export type { DispatcherOptions } from './dispatch/Dispatcher.js';
 export * from './errors.js';
+export { fnv1a } from './pool/routing.js';
 export { RemoteError, reviveError, type SerializedError, serializeError } from './serializedError.js';
 export { createActorSystem } from './system/createActorSystem.js';
 export type { ActorSystemOptions } from './system/options.js';

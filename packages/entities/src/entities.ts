@@ -80,6 +80,10 @@ interface Route {
   readonly directory: Map<number, string>;
   /** The region of another node. */
   remote(node: string): ActorRef<RegionMessage, unknown>;
+  /** The members that offer the type. */
+  offering(): readonly string[];
+  /** Membership changed: drop what was learned of it. */
+  forget(): void;
 }
 
 class Ref<Msg, Reply> implements EntityRef<Msg, Reply> {
@@ -184,11 +188,14 @@ export async function startEntities(system: ActorSystem, options: EntitiesOption
   const regionAt = (type: EntityType, node: string) =>
     system.lookup<RegionMessage, unknown>(`troupe://${system.name}/${node}/user/${regionName(type.name)}`)!;
   for (const type of types) {
+    // The members whose catalog holds the behaviour, kept until membership changes (every
+    // message routed by rendezvous needs them).
+    let members: readonly string[] | undefined;
     const offering = () =>
-      system
+      (members ??= system
         .nodes()
         .filter((n) => n.catalog.includes(type.behaviour.name))
-        .map((n) => n.id);
+        .map((n) => n.id));
     const directory = new Map<number, string>();
     const remotes = new Map<string, ActorRef<RegionMessage, unknown>>();
     const remote = (node: string) => {
@@ -210,11 +217,21 @@ export async function startEntities(system: ActorSystem, options: EntitiesOption
       { name: regionName(type.name) },
     );
     regions.set(type.name, ref);
-    routes.set(type.name, { shards: type.shards, local: ref, directory, remote });
+    routes.set(type.name, {
+      shards: type.shards,
+      local: ref,
+      directory,
+      remote,
+      offering,
+      forget: () => {
+        members = undefined;
+        directory.clear();
+      },
+    });
   }
   // Any change of membership may move shards: refs go through the local region until it knows.
   const unsubscribe = system.events.on('node', () => {
-    for (const r of routes.values()) r.directory.clear();
+    for (const r of routes.values()) r.forget();
   });
   const regionOf = (type: EntityType<any, any>) => {
     const r = regions.get(type.name);
@@ -234,16 +251,13 @@ export async function startEntities(system: ActorSystem, options: EntitiesOption
     async activations(type, opts) {
       regionOf(type);
       const out: Record<string, string[]> = {};
-      const nodes = system
-        .nodes()
-        .filter((n) => n.catalog.includes(type.behaviour.name))
-        .map((n) => n.id);
+      const route = routes.get(type.name)!;
+      const nodes = route.offering();
       await Promise.all(
         nodes.map(async (node) => {
-          out[node] = (await regionAt(type, node).ask(
-            { $e: 'list' },
-            { timeoutMs: opts?.timeoutMs ?? 5000 },
-          )) as string[];
+          out[node] = (await route
+            .remote(node)
+            .ask({ $e: 'list' }, { timeoutMs: opts?.timeoutMs ?? 5000 })) as string[];
         }),
       );
       return out;

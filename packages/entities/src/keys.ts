@@ -1,5 +1,5 @@
 /**
- * From an entity's key to where it lives: the shard of a key (a stable hash, the same in every
+ * From an entity's key to where it lives: the shard of a key (core's `fnv1a`, the same in every
  * process and version), the child name of a key (any string becomes a valid actor name), and the
  * node that should own a shard (rendezvous hashing over the nodes that offer the type: every node
  * computes the same owner from the same membership, with no round trip, and a node that joins or
@@ -9,25 +9,11 @@
  * @internal
  */
 import { createHash } from 'node:crypto';
-
-/** 32-bit FNV-1a of a string's UTF-16 code units, then a finalizer mix (murmur3's) for spread. */
-export function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fnv1a } from '@troupe/core';
 
 /** The shard of `key`, in `[0, shards)`. */
 export function shardOf(key: string, shards: number): number {
-  return hash32(key) % shards;
+  return fnv1a(key) % shards;
 }
 
 const PLAIN = /^[A-Za-z0-9_.-]+$/;
@@ -52,7 +38,7 @@ export function ownerOf(nodes: readonly string[], shard: number): string | undef
   let best: string | undefined;
   let score = -1;
   for (const n of nodes) {
-    const s = hash32(`${n}#${shard}`);
+    const s = fnv1a(`${n}#${shard}`);
     if (s > score || (s === score && best !== undefined && n < best)) {
       best = n;
       score = s;

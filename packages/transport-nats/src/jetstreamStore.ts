@@ -15,9 +15,9 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { type NatsConnection, nanos } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
 import { InvalidOptionsError, type SnapshotStore } from '@troupe/core';
 import type { PersistenceStore } from '@troupe/persistence';
+import { type StoreConnection, storeConnection } from './connection.js';
 import { JetStreamJournal } from './JetStreamJournal.js';
 import type { NatsTransportOptions } from './NatsTransport.js';
 import { natsKvSnapshotStore } from './snapshotStore.js';
@@ -127,18 +127,16 @@ export async function natsJetStreamStore(options: NatsJetStreamStoreOptions): Pr
     timeoutMs = 5000,
   } = options;
   const bucket = options.snapshotBucket ?? 'troupe-journal-snapshots';
-  const own = !('publish' in options.connection);
-  let nc: NatsConnection;
+  let conn: StoreConnection;
   try {
-    nc = own
-      ? await connect(options.connection as NatsTransportOptions)
-      : (options.connection as NatsConnection);
+    conn = await storeConnection(options.connection);
   } catch (e) {
     throw new StoreUnavailableError(
       `could not connect to NATS: ${(e as Error).message}; is the server running?`,
       { cause: e },
     );
   }
+  const nc = conn.nc;
   try {
     const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
     await openStream(jsm, {
@@ -182,11 +180,11 @@ export async function natsJetStreamStore(options: NatsJetStreamStoreOptions): Pr
       journal,
       snapshots,
       async close() {
-        if (own) await nc.close();
+        await conn.close();
       },
     };
   } catch (e) {
-    if (own) await nc.close();
+    await conn.close();
     if (e instanceof InvalidOptionsError) throw e;
     throw new StoreUnavailableError(
       `could not open the JetStream store (stream '${stream}', bucket '${bucket}'): ${(e as Error).message}; is JetStream enabled on the server (nats-server -js)?`,

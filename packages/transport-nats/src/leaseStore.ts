@@ -10,8 +10,8 @@
 import type { KV } from '@nats-io/kv';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
 import type { LeaseRecord, LeaseStore } from '@troupe/entities';
+import { storeConnection } from './connection.js';
 import type { NatsTransportOptions } from './NatsTransport.js';
 import { toKey } from './snapshotStore.js';
 
@@ -46,10 +46,7 @@ const isConflict = (e: unknown) => /wrong last sequence|key exists/i.test((e as 
  */
 export async function natsLeaseStore(options: NatsLeaseStoreOptions): Promise<NatsLeaseStore> {
   const bucket = options.bucket ?? 'troupe-leases';
-  const own = !('publish' in options.connection);
-  const nc = own
-    ? await connect(options.connection as NatsTransportOptions)
-    : (options.connection as NatsConnection);
+  const { nc, close: release } = await storeConnection(options.connection);
   let kv: KV;
   try {
     kv = await new Kvm(nc).create(bucket, {
@@ -57,7 +54,7 @@ export async function natsLeaseStore(options: NatsLeaseStoreOptions): Promise<Na
       ...(options.replicas === undefined ? {} : { replicas: options.replicas }),
     });
   } catch (e) {
-    if (own) await nc.close();
+    await release();
     throw new Error(
       `could not open the lease bucket '${bucket}': ${(e as Error).message}; is JetStream enabled on the server (nats-server -js)?`,
       { cause: e },
@@ -111,7 +108,7 @@ export async function natsLeaseStore(options: NatsLeaseStoreOptions): Promise<Na
       };
     },
     async close() {
-      if (own) await nc.close();
+      await release();
     },
   };
 }

@@ -6,8 +6,8 @@
 import type { KV } from '@nats-io/kv';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
 import type { SnapshotStore } from '@troupe/core';
+import { storeConnection } from './connection.js';
 import type { NatsTransportOptions } from './NatsTransport.js';
 
 /** Options of {@link natsKvSnapshotStore}. */
@@ -44,10 +44,7 @@ export const toKey = (key: string): string => Buffer.from(key, 'utf8').toString(
  * ```
  */
 export async function natsKvSnapshotStore(options: NatsKvSnapshotStoreOptions): Promise<NatsKvSnapshotStore> {
-  const own = !('publish' in options.connection);
-  const nc = own
-    ? await connect(options.connection as NatsTransportOptions)
-    : (options.connection as NatsConnection);
+  const { nc, close: release } = await storeConnection(options.connection);
   let kv: KV;
   try {
     kv = await new Kvm(nc).create(
@@ -55,7 +52,7 @@ export async function natsKvSnapshotStore(options: NatsKvSnapshotStoreOptions): 
       options.replicas === undefined ? {} : { replicas: options.replicas },
     );
   } catch (e) {
-    if (own) await nc.close();
+    await release();
     throw new Error(
       `could not open the KV bucket '${options.bucket ?? 'troupe-snapshots'}': ${(e as Error).message}; is JetStream enabled on the server (nats-server -js)?`,
       { cause: e },
@@ -74,7 +71,7 @@ export async function natsKvSnapshotStore(options: NatsKvSnapshotStoreOptions): 
       await kv.delete(toKey(key));
     },
     async close() {
-      if (own) await nc.close();
+      await release();
     },
   };
 }

@@ -64,6 +64,16 @@ const TallyEntity = defineEntity({ name: 'tally', behaviour: TallyBehaviour, idl
 
 let clusters = 0;
 
+/** `n` pings to `ref`, `depth` in flight (1: one at a time), the same driver for every row. */
+async function pings(
+  ref: { ask(m: Ping, o: typeof ASK): Promise<unknown> },
+  n: number,
+  depth: number,
+): Promise<void> {
+  if (depth === 1) for (let i = 0; i < n; i++) await ref.ask({ type: 'ping', value: i }, ASK);
+  else await pipeline(n, depth, (i) => ref.ask({ type: 'ping', value: i }, ASK));
+}
+
 /** Two systems: A only sends (a client of the entity types), B hosts them. */
 function withCluster(
   place: NatsPlace,
@@ -110,12 +120,7 @@ export function entityAsk(place: NatsPlace, n: number, depth: number): Contender
     const ref = onA.of(EchoEntity, 'e-1');
     await ref.ask({ type: 'ping', value: 0 }, ASK); // activated before the timed part
     return {
-      run: () =>
-        depth === 1
-          ? (async () => {
-              for (let i = 0; i < n; i++) await ref.ask({ type: 'ping', value: i }, ASK);
-            })()
-          : pipeline(n, depth, (i) => ref.ask({ type: 'ping', value: i }, ASK)),
+      run: () => pings(ref, n, depth),
     };
   });
 }
@@ -127,12 +132,7 @@ export function plainAsk(place: NatsPlace, n: number, depth: number): Contender 
     const ref = a.lookup<Ping, number>(local.address)!;
     await ref.ask({ type: 'ping', value: 0 }, ASK);
     return {
-      run: () =>
-        depth === 1
-          ? (async () => {
-              for (let i = 0; i < n; i++) await ref.ask({ type: 'ping', value: i }, ASK);
-            })()
-          : pipeline(n, depth, (i) => ref.ask({ type: 'ping', value: i }, ASK)),
+      run: () => pings(ref, n, depth),
     };
   });
 }
