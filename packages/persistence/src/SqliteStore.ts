@@ -43,6 +43,8 @@ interface Pending {
 }
 
 const PAGE = 1000;
+/** Ids whose head a store remembers; past it the memory starts over (it is a cache). */
+const KNOWN_HEADS = 100_000;
 
 /**
  * A {@link PersistenceStore} in a SQLite file.
@@ -64,6 +66,8 @@ export class SqliteStore implements PersistenceStore {
   private queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
+  /** The last sequence number of ids this store appended to lately (at most {@link KNOWN_HEADS}). */
+  private readonly known = new Map<string, number>();
 
   constructor(options: SqliteStoreOptions) {
     if (typeof options?.path !== 'string' || options.path.length === 0)
@@ -104,22 +108,38 @@ export class SqliteStore implements PersistenceStore {
     );
     const delSnap = db.prepare('DELETE FROM troupe_snapshots WHERE key = ?');
 
-    /** One transaction for every append queued this turn; each is checked against its id's head. */
+    /**
+     * One transaction for every append queued this turn; each is checked against its id's head.
+     * The head of an id this store wrote or read before is known (`known`); another process may
+     * have appended since, but then the row `expectedSeq + 1` exists and the insert fails on the
+     * primary key: a conflict all the same, found without reading the head first.
+     */
     const commit = db.transaction((batch: readonly Pending[]) => {
       const outcome: (JournalConflictError | undefined)[] = [];
       const heads = new Map<string, number>();
       for (const p of batch) {
-        const last = heads.get(p.id) ?? head.get(p.id)?.last ?? 0;
+        let last = heads.get(p.id) ?? this.known.get(p.id);
+        if (last !== p.expectedSeq) last = head.get(p.id)?.last ?? 0;
         if (last !== p.expectedSeq) {
           outcome.push(new JournalConflictError(p.id, p.expectedSeq, last));
           continue;
         }
-        for (const [i, r] of p.rows.entries()) insert.run(p.id, last + i + 1, r.version, r.text);
-        const now = last + p.rows.length;
-        heads.set(p.id, now);
+        try {
+          insert.run(p.id, last + 1, p.rows[0]!.version, p.rows[0]!.text);
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
+          this.known.delete(p.id);
+          outcome.push(new JournalConflictError(p.id, p.expectedSeq, head.get(p.id)?.last ?? 0));
+          continue;
+        }
+        // The first row was free, so the next ones are: no writer skips a sequence number (a
+        // clash here would throw and roll the whole transaction back, never half an append).
+        for (let i = 1; i < p.rows.length; i++)
+          insert.run(p.id, last + i + 1, p.rows[i]!.version, p.rows[i]!.text);
+        heads.set(p.id, last + p.rows.length);
         outcome.push(undefined);
       }
-      return outcome;
+      return { outcome, heads };
     });
 
     const flush = () => {
@@ -129,8 +149,12 @@ export class SqliteStore implements PersistenceStore {
       if (batch.length === 0) return;
       let outcome: (JournalConflictError | undefined)[];
       try {
-        outcome = commit.immediate(batch);
+        const done = commit.immediate(batch);
+        outcome = done.outcome;
+        if (this.known.size + done.heads.size > KNOWN_HEADS) this.known.clear();
+        for (const [id, seq] of done.heads) this.known.set(id, seq);
       } catch (e) {
+        for (const p of batch) this.known.delete(p.id);
         const error = this.unavailable('write to', e);
         for (const p of batch) p.reject(error);
         return;

@@ -43,6 +43,38 @@ function lossOf(holder: unknown, key: string, value: unknown): string | undefine
 }
 
 /**
+ * True when JSON surely keeps `value` as it is: numbers finite, objects plain (no `toJSON`), no
+ * undefined. A value it cannot vouch for (too deep, maybe a cycle) takes the slow path, which
+ * finds the exact cause: this walk only saves the replacer's cost (a replacer function turns
+ * off V8's fast JSON.stringify) for the common value.
+ */
+function plain(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth > 32) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!plain(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value) as object | null;
+      if (proto !== Object.prototype && proto !== null) return false;
+      const o = value as Record<string, unknown>;
+      if (typeof o.toJSON === 'function') return false;
+      for (const k in o) if (Object.hasOwn(o, k) && !plain(o[k], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
  * `value` as JSON text, or a TypeError saying what in it JSON would not keep (and what to store
  * instead). `what` names it in the error (`persistence id 'user/a': event 3`).
  *
@@ -53,6 +85,7 @@ function lossOf(holder: unknown, key: string, value: unknown): string | undefine
  * ```
  */
 export function toJournalJson(what: string, value: unknown): string {
+  if (plain(value, 0)) return JSON.stringify(value);
   let loss: string | undefined;
   let text: string | undefined;
   try {
