@@ -56,10 +56,10 @@ module.exports = {
     {
       name: 'core-not-to-layers-above',
       comment:
-        'Core never imports the layers above it (persistence, entities): they plug into the core through its public API.',
+        'Core never imports the layers above it (persistence, entities, telemetry): they plug into the core through its public API.',
       severity: 'error',
       from: { path: '^packages/core/' },
-      to: { path: '^packages/(persistence|entities)/' },
+      to: { path: '^packages/(persistence|entities|telemetry)/' },
     },
     {
       name: 'persistence-not-to-transports',

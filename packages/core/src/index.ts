@@ -6,6 +6,7 @@
  */
 
 export { defineActor } from './actor/defineActor.js';
+export { setInstrumentation } from './actor/instrumentation.js';
 export { type AddressParts, formatAddress, parseAddress, processNodeOf } from './address.js';
 export { type ActorRef, type AskOptions, isActorRef, type TellOptions } from './api/ActorRef.js';
 export {
@@ -34,6 +35,7 @@ export {
   type TroupeEvent,
   type TroupeEventKind,
 } from './api/events.js';
+export type { Instrumentation, ProcessInfo, Sending, SendKind } from './api/instrumentation.js';
 export type { LinkOptions, LinkStats } from './api/links.js';
 export type { NodeInfo, NodeStatus, ThreadsInfo } from './api/nodes.js';
 export type { MailboxOptions, OverflowPolicy, Placement, SpawnOptions } from './api/options.js';

@@ -38,6 +38,7 @@ import type { ReplyTarget } from './ask.js';
 import { summarize } from './ask.js';
 import { CellAux, type ChildEvent } from './CellAux.js';
 import type { CellHost } from './CellHost.js';
+import { instrumentation, Traced, tracing } from './instrumentation.js';
 import { LocalActorRef, type LocalCell } from './LocalActorRef.js';
 import type { ActorTimers } from './Timers.js';
 import type { Watched, Watcher, WatchingCell } from './Watcher.js';
@@ -268,11 +269,14 @@ export abstract class CellBase implements Runnable, LocalCell {
         return;
       }
       const reply = mb.lastReply as ReplyTarget | undefined;
-      this.currentMessage = message;
       this.currentReply = reply;
       let result: unknown;
       try {
-        result = behaviour.receive(this.whole, this.state, message);
+        if (tracing) result = this.receiveTraced(behaviour, message, reply !== undefined);
+        else {
+          this.currentMessage = message;
+          result = behaviour.receive(this.whole, this.state, message);
+        }
       } catch (e) {
         this.receiveFailed(e);
         return;
@@ -295,6 +299,28 @@ export abstract class CellBase implements Runnable, LocalCell {
       if (d.shouldYield()) break;
     }
     this.kick();
+  }
+
+  /**
+   * `receive` inside the installed instrumentation's `process`, with the carrier the message came
+   * with (once an instrumentation was installed in this thread: see `instrumentation.ts`).
+   */
+  private receiveTraced(behaviour: Behaviour, envelope: unknown, isAsk: boolean): unknown {
+    const traced = envelope instanceof Traced ? envelope : undefined;
+    const message = traced === undefined ? envelope : traced.message;
+    this.currentMessage = message;
+    const inst = instrumentation;
+    if (inst === undefined) return behaviour.receive(this.whole, this.state, message);
+    const info = {
+      address: this.address,
+      path: this.path,
+      behaviour: behaviour.name,
+      node: this.system.nodeId,
+      isAsk,
+    };
+    return inst.process(info, message, traced?.carrier, () =>
+      behaviour.receive(this.whole, this.state, message),
+    );
   }
 
   /** Schedule the cell if it has runnable work and is not scheduled or busy. */

@@ -7,6 +7,7 @@ import type { ActorRef, AskOptions, TellOptions } from '../api/ActorRef.js';
 import { ActorStoppedError, SystemShutdownError } from '../errors.js';
 import type { AskRegistry } from './ask.js';
 import { PendingAsk, type ReplyTarget } from './ask.js';
+import { instrumentation, lastSending, outbound, settleWith } from './instrumentation.js';
 import { askTimeout, checkTellOptions } from './messageOptions.js';
 import { RefBase } from './RefBase.js';
 import type { Watched, WatchingCell } from './Watcher.js';
@@ -60,7 +61,10 @@ export class LocalActorRef<Msg = any, Reply = unknown>
 
   tell(message: Msg, options?: TellOptions): void {
     if (options !== undefined) checkTellOptions(options); // `transfer` is for other threads: nothing to do here
-    this.#cell.enqueue(message, undefined);
+    this.#cell.enqueue(
+      instrumentation === undefined ? message : outbound('tell', this.address, message),
+      undefined,
+    );
   }
 
   ask(message: Msg, options?: AskOptions): Promise<Reply> {
@@ -68,7 +72,13 @@ export class LocalActorRef<Msg = any, Reply = unknown>
     const timeoutMs = askTimeout(options, sys.askTimeoutMs);
     if (typeof timeoutMs !== 'number') return Promise.reject(timeoutMs);
     const pending = new PendingAsk(sys, this.#cell.address, message, timeoutMs);
-    this.askInto(message, pending);
+    if (instrumentation === undefined) this.askInto(message, pending);
+    else {
+      const traced = outbound('ask', this.address, message) as Msg;
+      const sending = lastSending;
+      this.askInto(traced, pending);
+      settleWith(sending, pending.promise);
+    }
     return pending.promise as Promise<Reply>;
   }
 
@@ -85,7 +95,7 @@ export class LocalActorRef<Msg = any, Reply = unknown>
       );
       return 0;
     }
-    cell.enqueue(message, target);
+    cell.enqueue(instrumentation === undefined ? message : outbound('ask', cell.address, message), target);
     return 0;
   }
 

@@ -6,6 +6,7 @@
 
 import { type Clock, timerDelay } from '../clock.js';
 import { AskTimeoutError } from '../errors.js';
+import { unwrap } from './instrumentation.js';
 
 /** Where a reply goes. */
 export interface ReplyTarget {
@@ -19,7 +20,8 @@ export interface AskRegistry {
 }
 
 /** A short description of a message for error texts: its `type` if it has one, else a JSON preview. */
-export function summarize(message: unknown): string {
+export function summarize(envelope: unknown): string {
+  const message = unwrap(envelope);
   if (typeof message === 'object' && message !== null) {
     const t = (message as { type?: unknown }).type;
     if (typeof t === 'string') return `{ type: '${t}' }`;

@@ -6,6 +6,7 @@
  * @internal
  */
 
+import { instrumentation, lastSending, outbound, settleWith } from '../actor/instrumentation.js';
 import { RefBase } from '../actor/RefBase.js';
 import type { ActorRef, AskOptions, TellOptions } from '../api/ActorRef.js';
 import type { PoolRef, PoolStats } from '../api/pool.js';
@@ -31,10 +32,19 @@ export class PoolActorRef extends RefBase implements PoolRef {
     return this.#core.routees;
   }
   tell(message: unknown, options?: TellOptions): void {
-    this.#core.tell(message, options);
+    // Traced here, the message keeps its context through the queue to whichever routee takes it.
+    this.#core.tell(
+      instrumentation === undefined ? message : outbound('tell', this.address, message),
+      options,
+    );
   }
   ask(message: unknown, options?: AskOptions): Promise<unknown> {
-    return this.#core.ask(message, options);
+    if (instrumentation === undefined) return this.#core.ask(message, options);
+    const traced = outbound('ask', this.address, message);
+    const sending = lastSending;
+    const promise = this.#core.ask(traced, options);
+    settleWith(sending, promise);
+    return promise;
   }
   stats(): PoolStats {
     return this.#core.stats();

@@ -15,6 +15,7 @@
  */
 
 import { PendingAsks, type ReplyTarget, summarize } from '../actor/ask.js';
+import { unwrap } from '../actor/instrumentation.js';
 import { askTimeout, checkTellOptions } from '../actor/messageOptions.js';
 import type { ActorRef, AskOptions, TellOptions } from '../api/ActorRef.js';
 import type { PoolOptions, PoolStats, Routing } from '../api/pool.js';
@@ -110,7 +111,7 @@ export class PoolCore implements TaskOwner, DispatchOwner {
     if (this.routing === 'consistent-hash') {
       // Keys keep their routee (the point of hashing), down or not: for a routee whose thread is
       // being replaced the message waits in the link; for one on a lost node an ask fails at once.
-      const key = this.options.hashKey!(message);
+      const key = this.options.hashKey!(unwrap(message));
       return rs[this.ring!.lookup(String(key))]!;
     }
     for (let tries = rs.length; tries > 0; tries--) {

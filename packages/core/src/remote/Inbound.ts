@@ -14,6 +14,7 @@
 
 import type { ReplyTarget } from '../actor/ask.js';
 import { Status } from '../actor/CellBase.js';
+import { MAX_CARRIER, Traced, tracing } from '../actor/instrumentation.js';
 import { reviveError, type SerializedError, serializeError } from '../serializedError.js';
 import { ControlHandler } from './ControlHandler.js';
 import { reviveRefs } from './codec.js';
@@ -77,6 +78,7 @@ export class Inbound extends ControlHandler {
     }
     const link = this.link(from);
     this.rejected = null;
+    this.carrier = undefined;
     let i = start;
     while (i < batch.length) {
       const kind = batch[i] as number;
@@ -119,16 +121,35 @@ export class Inbound extends ControlHandler {
   /** Tells refused by full mailboxes while processing the current batch, by recipient address. */
   private rejected: Map<string, number> | null = null;
 
+  /** The trace context of the next record, from the `Trace` record just before it. */
+  private carrier: string | undefined = undefined;
+
+  /**
+   * A received message as it goes into a mailbox: with the trace context it came with, once an
+   * instrumentation is installed in this thread (without one, the context is dropped).
+   */
+  private withCarrier(msg: unknown): unknown {
+    const carrier = this.carrier;
+    if (carrier === undefined) return msg;
+    this.carrier = undefined;
+    return tracing ? new Traced(msg, carrier) : msg;
+  }
+
   private record(from: string, link: Link, kind: Rec, b: unknown[], i: number): void {
     const problem = recordProblem(kind, b, i);
     if (problem !== undefined) {
+      this.carrier = undefined;
       this.host.dropped(problem[0], `${problem[1]} (from ${from})`);
+      return;
+    }
+    if (kind === Rec.Trace) {
+      this.carrier = b[i + 1] as string;
       return;
     }
     switch (kind) {
       case Rec.Tell:
       case Rec.TellRefs: {
-        const msg = kind === Rec.TellRefs ? reviveRefs(b[i + 2], this.resolveFn) : b[i + 2];
+        const msg = this.withCarrier(kind === Rec.TellRefs ? reviveRefs(b[i + 2], this.resolveFn) : b[i + 2]);
         const cell = this.host.cellAt(b[i + 1] as string);
         if (cell === undefined) this.toMissing(b[i + 1] as string, msg, undefined);
         else if (!cell.enqueue(msg, undefined) && cell.status !== Status.Stopped) {
@@ -139,7 +160,7 @@ export class Inbound extends ControlHandler {
       }
       case Rec.Ask:
       case Rec.AskRefs: {
-        const msg = kind === Rec.AskRefs ? reviveRefs(b[i + 2], this.resolveFn) : b[i + 2];
+        const msg = this.withCarrier(kind === Rec.AskRefs ? reviveRefs(b[i + 2], this.resolveFn) : b[i + 2]);
         const path = b[i + 1] as string;
         const reply = new RemoteReply(this, link, b[i + 3] as number);
         const cell = this.host.cellAt(path);
@@ -150,6 +171,7 @@ export class Inbound extends ControlHandler {
       case Rec.Reply:
       case Rec.ReplyRefs:
       case Rec.ReplyError: {
+        this.carrier = undefined; // a trace record belongs to a tell or an ask only
         const id = b[i + 1] as number;
         // Only the sender's own asks: a reply never settles an ask made to another runtime.
         const pending = this.links.get(from)?.asks.take(id);
@@ -163,6 +185,7 @@ export class Inbound extends ControlHandler {
         return;
       }
       case Rec.Control:
+        this.carrier = undefined;
         this.control(from, b[i + 1] as Control);
         return;
     }
@@ -186,6 +209,9 @@ function recordProblem(kind: Rec, b: unknown[], i: number): [string, string] | u
   }
   if (kind >= Rec.Reply && kind <= Rec.ReplyError && !isAskId(first)) {
     return ['malformed-record', 'a reply id is not a whole number > 0'];
+  }
+  if (kind === Rec.Trace && (typeof first !== 'string' || first.length > MAX_CARRIER)) {
+    return ['malformed-record', `a trace record is not a string of at most ${MAX_CARRIER} characters`];
   }
   if (
     kind === Rec.Control &&

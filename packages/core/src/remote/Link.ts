@@ -106,6 +106,23 @@ export class Link {
     this.schedule();
   }
 
+  /** A `Tell` record after the `Trace` record that carries its trace context (see protocol.ts). */
+  push5(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): void {
+    const out = this.out;
+    out.push(a, b, c, d, e);
+    this.turnRecords++;
+    if (this.port !== null && (out.length >= MAX_BATCH_SLOTS || this.leavesAtOnce(5))) this.flush();
+    this.schedule();
+  }
+
+  /** An `Ask` record after the `Trace` record that carries its trace context. */
+  push6(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown): void {
+    this.out.push(a, b, c, d, e, f);
+    this.turnRecords++;
+    if (this.port !== null && this.leavesAtOnce(6)) this.flush();
+    this.schedule();
+  }
+
   /**
    * While the link carries one record a turn (requests and replies, one at a time), a turn's first
    * record leaves at once, alone, while the peer is likely still awake from its last message, and

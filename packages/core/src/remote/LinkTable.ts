@@ -14,6 +14,14 @@
  */
 import type { Transferable } from 'node:worker_threads';
 import { PendingAsk, type ReplyTarget } from '../actor/ask.js';
+import {
+  instrumentation,
+  lastSending,
+  outbound,
+  settleWith,
+  Traced,
+  tracing,
+} from '../actor/instrumentation.js';
 import { askTimeout } from '../actor/messageOptions.js';
 import type { WatchingCell } from '../actor/Watcher.js';
 import { formatAddress, parseAddress } from '../address.js';
@@ -83,6 +91,7 @@ export abstract class LinkTable implements RefHost {
   // ---- Outbound -----------------------------------------------------------------------------
 
   tell(ref: RemoteTarget, message: unknown, transfer: readonly Transferable[] | undefined): void {
+    if (instrumentation !== undefined) message = outbound('tell', ref.address, message);
     if (ref.node === this.host.nodeId || ref.node === '') {
       this.deliverLocal(ref.path, ref.address, message, undefined);
       return;
@@ -94,6 +103,13 @@ export abstract class LinkTable implements RefHost {
       return;
     }
     const enc = this.encoder;
+    if (tracing && message instanceof Traced) {
+      // The trace context goes as a record of its own, just ahead of the tell it belongs to.
+      const m = enc.encode(message.message);
+      if (transfer !== undefined && transfer.length > 0) link.addTransfer(transfer);
+      link.push5(Rec.Trace, message.carrier, enc.hadRefs ? Rec.TellRefs : Rec.Tell, ref.path, m);
+      return;
+    }
     const m = enc.encode(message);
     if (transfer !== undefined && transfer.length > 0) link.addTransfer(transfer);
     link.push3(enc.hadRefs ? Rec.TellRefs : Rec.Tell, ref.path, m);
@@ -106,7 +122,14 @@ export abstract class LinkTable implements RefHost {
     // A promise with a deadline; settled (a reply, a timeout) it leaves the link's table, so a
     // late reply is dropped.
     const pending = new PendingAsk(host, ref.address, message, timeoutMs);
-    const id = this.askInto(ref, message, pending, options?.transfer);
+    let id: number;
+    if (instrumentation === undefined) id = this.askInto(ref, message, pending, options?.transfer);
+    else {
+      const traced = outbound('ask', ref.address, message);
+      const sending = lastSending;
+      id = this.askInto(ref, traced, pending, options?.transfer);
+      settleWith(sending, pending.promise);
+    }
     if (id !== 0 && !pending.settled) {
       pending.index = this.links.get(ref.node)!.asks;
       pending.indexId = id;
@@ -130,14 +153,16 @@ export abstract class LinkTable implements RefHost {
       target.fail(new SystemShutdownError(host.name, `cannot ask ${ref.address}`));
       return 0;
     }
+    if (instrumentation !== undefined) message = outbound('ask', ref.address, message);
     if (ref.node === host.nodeId || ref.node === '') {
       this.deliverLocal(ref.path, ref.address, message, target);
       return 0;
     }
+    const traced = tracing && message instanceof Traced ? message : undefined;
     const enc = this.encoder;
     let m: unknown;
     try {
-      m = enc.encode(message);
+      m = enc.encode(traced === undefined ? message : traced.message);
     } catch (e) {
       target.fail(e);
       return 0;
@@ -159,7 +184,9 @@ export abstract class LinkTable implements RefHost {
     }
     const id = link.asks.add(target);
     if (transfer !== undefined && transfer.length > 0) link.addTransfer(transfer);
-    link.push4(enc.hadRefs ? Rec.AskRefs : Rec.Ask, ref.path, m, id);
+    const kind = enc.hadRefs ? Rec.AskRefs : Rec.Ask;
+    if (traced === undefined) link.push4(kind, ref.path, m, id);
+    else link.push6(Rec.Trace, traced.carrier, kind, ref.path, m, id);
     return id;
   }
 

@@ -27,6 +27,12 @@ export enum Rec {
   ReplyError = 7,
   /** control object */
   Control = 8,
+  // 9 is the link header between nodes (transport/ReliableLinks.ts), never seen by a runtime.
+  /**
+   * carrier: the trace context (an opaque string of at most 1,024 characters) of the `Tell` or
+   * `Ask` record that follows it, and of that record only.
+   */
+  Trace = 10,
 }
 
 /** Slots a record of each kind takes, its kind included. */
@@ -39,6 +45,7 @@ export const RECORD_SIZE: Record<number, number> = {
   [Rec.ReplyRefs]: 3,
   [Rec.ReplyError]: 3,
   [Rec.Control]: 2,
+  [Rec.Trace]: 2,
 };
 
 /** What a runtime needs to start an actor on behalf of a parent elsewhere. Only a name and data: never code. */

@@ -12,6 +12,7 @@ import { ActorCell } from '../actor/ActorCell.js';
 import { PendingAsks } from '../actor/ask.js';
 import { Status } from '../actor/CellBase.js';
 import { defineActor } from '../actor/defineActor.js';
+import { unwrap } from '../actor/instrumentation.js';
 import { LocalActorRef } from '../actor/LocalActorRef.js';
 import { parseAddress, processNodeOf } from '../address.js';
 import type { ActorRef } from '../api/ActorRef.js';
@@ -243,7 +244,7 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
   }
 
   deadLetter(recipient: string, message: unknown, reason: DeadLetterReason): void {
-    this.counters.deadLetter(recipient, message, reason);
+    this.counters.deadLetter(recipient, unwrap(message), reason);
   }
 
   rejectedByPeer(recipient: string, count: number): void {

@@ -54,6 +54,7 @@ export function garbage(seed: number, count: number, self: string, peer: string)
       () => [Rec.Control, { c: 'spawn', spec: junk(), parent: 5, restartCount: 0 }],
       () => [Rec.Control, { c: 'unwatch', target: 'user/nobody', watcher: 'x' }],
       () => [Rec.Control, { c: 'rejected', target: 5, count: -1 }],
+      () => [Rec.Trace, pick([5, null, {}, ['00-x'], 'x'.repeat(1025)])],
     ])();
   /** A random record, well-formed or not. */
   const any = (): unknown[] =>
@@ -62,6 +63,7 @@ export function garbage(seed: number, count: number, self: string, peer: string)
       () => [Rec.Ask, pick(['user/nobody', 'user/echo/x']), junk(), 1 + int(1000)],
       () => [Rec.Reply, 1 + int(1000), junk()],
       () => [Rec.Control, junk()],
+      () => [Rec.Trace, pick([`00-${'a'.repeat(int(60))}`, junk()])],
       () => [junk()],
     ])();
   const out: Garbage[] = [];
