@@ -6,7 +6,7 @@
 import type { ActorRef, AskOptions, TellOptions } from '../api/ActorRef.js';
 import { ActorStoppedError, SystemShutdownError } from '../errors.js';
 import type { AskRegistry } from './ask.js';
-import { PendingAsk, type ReplyTarget } from './ask.js';
+import { PendingAsk, type ReplyTarget, settling } from './ask.js';
 import { instrumentation, lastSending, outbound, settleWith } from './instrumentation.js';
 import { askTimeout, checkTellOptions } from './messageOptions.js';
 import { RefBase } from './RefBase.js';
@@ -72,11 +72,11 @@ export class LocalActorRef<Msg = any, Reply = unknown>
     const timeoutMs = askTimeout(options, sys.askTimeoutMs);
     if (typeof timeoutMs !== 'number') return Promise.reject(timeoutMs);
     const pending = new PendingAsk(sys, this.#cell.address, message, timeoutMs);
-    if (instrumentation === undefined) this.askInto(message, pending);
+    if (instrumentation === undefined) this.deliverAsk(message, pending);
     else {
-      const traced = outbound('ask', this.address, message) as Msg;
+      const traced = outbound('ask', this.address, message);
       const sending = lastSending;
-      this.askInto(traced, pending);
+      this.deliverAsk(traced, pending);
       settleWith(sending, pending.promise);
     }
     return pending.promise as Promise<Reply>;
@@ -84,6 +84,12 @@ export class LocalActorRef<Msg = any, Reply = unknown>
 
   /** @internal An ask whose reply goes to `target`, with no promise and no timer (the caller keeps the deadline). */
   askInto(message: Msg, target: ReplyTarget): number {
+    if (instrumentation === undefined) return this.deliverAsk(message, target);
+    const traced = outbound('ask', this.address, message);
+    return this.deliverAsk(traced, settling(target));
+  }
+
+  private deliverAsk(message: unknown, target: ReplyTarget): number {
     let cell = this.#cell;
     if (cell.isTerminated()) cell = cell.system.cellAt(cell.path) ?? cell;
     const sys = cell.system;
@@ -95,7 +101,7 @@ export class LocalActorRef<Msg = any, Reply = unknown>
       );
       return 0;
     }
-    cell.enqueue(instrumentation === undefined ? message : outbound('ask', cell.address, message), target);
+    cell.enqueue(message, target);
     return 0;
   }
 

@@ -4,14 +4,36 @@
  * @internal
  */
 
+import type { Sending } from '../api/instrumentation.js';
 import { type Clock, timerDelay } from '../clock.js';
 import { AskTimeoutError } from '../errors.js';
-import { unwrap } from './instrumentation.js';
+import { lastSending, unwrap } from './instrumentation.js';
 
 /** Where a reply goes. */
 export interface ReplyTarget {
   reply(value: unknown): void;
   fail(error: unknown): void;
+}
+
+/**
+ * `target`, telling the instrumentation's {@link Sending} of the last `outbound` ask when it
+ * settles (an ask made with `askInto`, such as a pool's dispatch, has no promise to watch). An
+ * ask its caller cancels never settles here: its span is dropped unfinished.
+ */
+export function settling(target: ReplyTarget): ReplyTarget {
+  const sending = lastSending;
+  const settled = sending?.settled;
+  if (settled === undefined) return target;
+  return {
+    reply(value) {
+      settled.call(sending, undefined);
+      target.reply(value);
+    },
+    fail(error) {
+      settled.call(sending, error);
+      target.fail(error);
+    },
+  };
 }
 
 /** Where asks wait: the system's {@link PendingAsks}. */

@@ -18,18 +18,18 @@ export interface Sending {
    * The context to carry with the message (for OpenTelemetry, a W3C `traceparent`, optionally
    * followed by a newline and the `tracestate`). At most 1,024 characters: a longer one is not
    * sent. Opaque to the core, and never evaluated: on the receiving side it is only handed back to
-   * {@link Instrumentation.process}.
+   * {@link Instrumentation.process}. Undefined: nothing to carry (`settled` is still called).
    */
-  readonly carrier: string;
+  readonly carrier?: string | undefined;
   /** For an ask: called once when it settles (`error` undefined on a reply). */
   settled?(error: unknown): void;
 }
 
 /** The actor about to process a message, as {@link Instrumentation.process} sees it. */
 export interface ProcessInfo {
-  /** The actor's address (`troupe://system@node/user/counter`). */
+  /** The actor's address (`troupe://shop/n1/user/counter`). */
   readonly address: string;
-  /** The actor's path (`/user/counter`). */
+  /** The actor's path (`user/counter`). */
   readonly path: string;
   /** Its behaviour's name: the actor's type. */
   readonly behaviour: string;

@@ -13,7 +13,7 @@
  * @internal
  */
 import type { Transferable } from 'node:worker_threads';
-import { PendingAsk, type ReplyTarget } from '../actor/ask.js';
+import { PendingAsk, type ReplyTarget, settling } from '../actor/ask.js';
 import {
   instrumentation,
   lastSending,
@@ -123,11 +123,11 @@ export abstract class LinkTable implements RefHost {
     // late reply is dropped.
     const pending = new PendingAsk(host, ref.address, message, timeoutMs);
     let id: number;
-    if (instrumentation === undefined) id = this.askInto(ref, message, pending, options?.transfer);
+    if (instrumentation === undefined) id = this.sendAsk(ref, message, pending, options?.transfer);
     else {
       const traced = outbound('ask', ref.address, message);
       const sending = lastSending;
-      id = this.askInto(ref, traced, pending, options?.transfer);
+      id = this.sendAsk(ref, traced, pending, options?.transfer);
       settleWith(sending, pending.promise);
     }
     if (id !== 0 && !pending.settled) {
@@ -148,12 +148,23 @@ export abstract class LinkTable implements RefHost {
     target: ReplyTarget,
     transfer: readonly Transferable[] | undefined,
   ): number {
+    if (instrumentation === undefined) return this.sendAsk(ref, message, target, transfer);
+    const traced = outbound('ask', ref.address, message);
+    return this.sendAsk(ref, traced, settling(target), transfer);
+  }
+
+  /** {@link askInto} once the instrumentation (if any) has seen the ask. */
+  private sendAsk(
+    ref: RemoteTarget,
+    message: unknown,
+    target: ReplyTarget,
+    transfer: readonly Transferable[] | undefined,
+  ): number {
     const host = this.host;
     if (host.isShutdown) {
       target.fail(new SystemShutdownError(host.name, `cannot ask ${ref.address}`));
       return 0;
     }
-    if (instrumentation !== undefined) message = outbound('ask', ref.address, message);
     if (ref.node === host.nodeId || ref.node === '') {
       this.deliverLocal(ref.path, ref.address, message, target);
       return 0;
