@@ -39,6 +39,14 @@ export function pathOfAddress(address: string): string {
   return parseAddress(address)?.path ?? address;
 }
 
+/** The path and the span names of each target address seen lately (parsing an address costs more than a span). */
+interface Target {
+  readonly path: string;
+  readonly tell: string;
+  readonly ask: string;
+}
+const TARGETS_MAX = 10_000;
+
 /** The last segment of a path: the actor's name. */
 function nameOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1) || path;
@@ -93,6 +101,7 @@ export class OtelInstrumentation implements Instrumentation {
   readonly asks: Counter | undefined;
   /** Attributes of each (actor type, node), made once. */
   private readonly typeAttrs = new Map<string, Attributes>();
+  private readonly targets = new Map<string, Target>();
   /** The actor whose message is being processed (synchronously) in this thread. */
   private current: ProcessInfo | undefined = undefined;
 
@@ -120,24 +129,24 @@ export class OtelInstrumentation implements Instrumentation {
       return kind === 'ask' && this.asks !== undefined
         ? new AskSending(undefined, undefined, this, target)
         : undefined;
-    const path = pathOfAddress(target);
-    const attributes: Attributes = {
-      'messaging.system': 'troupe',
-      'messaging.operation.type': 'send',
-      'messaging.operation.name': kind,
-      'messaging.destination.name': path,
-      'troupe.message.type': messageType(message),
-    };
-    const from = this.current;
-    if (from !== undefined) {
-      attributes['troupe.sender.path'] = from.path;
-      attributes['troupe.node'] = from.node;
-    }
+    const t = this.target(target);
     const span = tracer.startSpan(
-      `${kind} ${nameOf(path)}`,
-      { kind: kind === 'ask' ? SpanKind.CLIENT : SpanKind.PRODUCER, attributes },
+      kind === 'ask' ? t.ask : t.tell,
+      { kind: kind === 'ask' ? SpanKind.CLIENT : SpanKind.PRODUCER },
       context.active(),
     );
+    // Attributes only for a span that is recorded (a sampler that drops it never sees them).
+    if (span.isRecording()) {
+      span.setAttributes({
+        'messaging.system': 'troupe',
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': kind,
+        'messaging.destination.name': t.path,
+        'troupe.message.type': messageType(message),
+      });
+      const from = this.current;
+      if (from !== undefined) span.setAttributes({ 'troupe.sender.path': from.path, 'troupe.node': from.node });
+    }
     const carrier = toCarrier(span.spanContext());
     if (kind === 'tell') {
       span.end();
@@ -156,24 +165,20 @@ export class OtelInstrumentation implements Instrumentation {
       // be active in the run loop.
       const parentSc = carrier === undefined ? undefined : fromCarrier(carrier);
       const parent = parentSc === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, parentSc);
-      span = tracer.startSpan(
-        `process ${info.behaviour}`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            'messaging.system': 'troupe',
-            'messaging.operation.type': 'process',
-            'messaging.operation.name': 'process',
-            'messaging.destination.name': info.path,
-            'troupe.actor.path': info.path,
-            'troupe.actor.type': info.behaviour,
-            'troupe.node': info.node,
-            'troupe.message.type': messageType(message),
-            'troupe.message.ask': info.isAsk,
-          },
-        },
-        parent,
-      );
+      span = tracer.startSpan(`process ${info.behaviour}`, { kind: SpanKind.CONSUMER }, parent);
+      if (span.isRecording()) {
+        span.setAttributes({
+          'messaging.system': 'troupe',
+          'messaging.operation.type': 'process',
+          'messaging.operation.name': 'process',
+          'messaging.destination.name': info.path,
+          'troupe.actor.path': info.path,
+          'troupe.actor.type': info.behaviour,
+          'troupe.node': info.node,
+          'troupe.message.type': messageType(message),
+          'troupe.message.ask': info.isAsk,
+        });
+      }
       ctx = trace.setSpan(parent, span);
     }
     const before = this.current;
@@ -194,6 +199,19 @@ export class OtelInstrumentation implements Instrumentation {
       );
     } else this.done(info, span, started, undefined);
     return result;
+  }
+
+  /** What is known of a target address (parsed once, kept for the next messages). */
+  private target(address: string): Target {
+    let t = this.targets.get(address);
+    if (t === undefined) {
+      const path = pathOfAddress(address);
+      const name = nameOf(path);
+      t = { path, tell: `tell ${name}`, ask: `ask ${name}` };
+      if (this.targets.size >= TARGETS_MAX) this.targets.clear();
+      this.targets.set(address, t);
+    }
+    return t;
   }
 
   /** A message was processed (`error`: it failed): end its span, count it, time it. */

@@ -5,6 +5,7 @@ import { farmSuite } from './farm.js';
 import { localSuite } from './local.js';
 import { natsSuite } from './nats.js';
 import { persistenceSuite } from './persistence.js';
+import { telemetrySuite } from './telemetry.js';
 import { threadsSuite } from './threads.js';
 import { xstateSuite } from './xstate.js';
 
@@ -16,4 +17,5 @@ export const suites: Readonly<Record<string, SuiteFactory>> = {
   xstate: xstateSuite,
   persistence: persistenceSuite,
   entities: entitiesSuite,
+  telemetry: telemetrySuite,
 };
