@@ -145,7 +145,8 @@ export class OtelInstrumentation implements Instrumentation {
         'troupe.message.type': messageType(message),
       });
       const from = this.current;
-      if (from !== undefined) span.setAttributes({ 'troupe.sender.path': from.path, 'troupe.node': from.node });
+      if (from !== undefined)
+        span.setAttributes({ 'troupe.sender.path': from.path, 'troupe.node': from.node });
     }
     const carrier = toCarrier(span.spanContext());
     if (kind === 'tell') {
