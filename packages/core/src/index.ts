@@ -36,6 +36,14 @@ export {
   type TroupeEventKind,
 } from './api/events.js';
 export type { Instrumentation, ProcessInfo, Sending, SendKind } from './api/instrumentation.js';
+export type {
+  ActorReport,
+  ClusterStats,
+  ClusterStatsOptions,
+  ReportedEvent,
+  RuntimeReport,
+  UnreachableRuntime,
+} from './api/introspection.js';
 export type { LinkOptions, LinkStats } from './api/links.js';
 export type { NodeInfo, NodeStatus, ThreadsInfo } from './api/nodes.js';
 export type { MailboxOptions, OverflowPolicy, Placement, SpawnOptions } from './api/options.js';

@@ -81,6 +81,8 @@ export abstract class CellBase implements Runnable, LocalCell {
   status = Status.Starting;
   state: unknown = undefined;
   restartCount = 0;
+  /** Messages this actor has processed, over all its incarnations (for introspection). */
+  processed = 0;
   readonly ref: LocalActorRef;
   protected mailbox: Mailbox | null = null;
   /** System messages (rare, but a guardian stopping 1M children gets 1M of them: a ring, never Array#shift). */
@@ -295,6 +297,7 @@ export abstract class CellBase implements Runnable, LocalCell {
       this.currentMessage = undefined;
       this.currentReply = undefined;
       this.system.processed++;
+      this.processed++;
       if (this.sys !== null && !this.sys.isEmpty()) break;
       if (d.shouldYield()) break;
     }
@@ -337,6 +340,7 @@ export abstract class CellBase implements Runnable, LocalCell {
     this.currentMessage = undefined;
     this.currentReply = undefined;
     this.system.processed++;
+    this.processed++;
     this.kick();
   }
 

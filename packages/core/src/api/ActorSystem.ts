@@ -8,10 +8,11 @@
 
 import type { ActorRef } from './ActorRef.js';
 import type { EventStream } from './events.js';
-import type { LinkStats } from './links.js';
+import type { ClusterStats, ClusterStatsOptions } from './introspection.js';
 import type { NodeStatus, ThreadsInfo } from './nodes.js';
 import type { SpawnOptions } from './options.js';
 import type { PoolOptions, PoolRef } from './pool.js';
+import type { SystemStats } from './stats.js';
 import type { SupervisionOptions } from './supervision.js';
 import type { TerminationReason } from './terminated.js';
 
@@ -242,46 +243,6 @@ export interface Catalog {
 }
 
 /**
- * Counters and gauges of a running system (of this runtime: worker threads and other nodes
- * keep their own).
- *
- * @example
- * ```ts
- * setInterval(() => {
- *   const { queuedMessages, deepestMailboxes, deadLettersByReason } = system.stats();
- *   if (queuedMessages > 10_000) console.warn('backlog', deepestMailboxes, deadLettersByReason);
- * }, 10_000).unref();
- * ```
- */
-export interface SystemStats {
-  /** Live actors (not counting the root guardian). */
-  readonly actors: number;
-  /** Messages processed by all actors. */
-  readonly messagesProcessed: number;
-  /** Dead letters so far. */
-  readonly deadLetters: number;
-  /** Dead letters by reason. */
-  readonly deadLettersByReason: Readonly<Record<string, number>>;
-  /** Messages waiting in all mailboxes together. */
-  readonly queuedMessages: number;
-  /** The deepest mailboxes (up to 5), deepest first. */
-  readonly deepestMailboxes: readonly {
-    /** Address of the actor. */
-    readonly actor: string;
-    /** Messages waiting in its mailbox. */
-    readonly depth: number;
-  }[];
-  /** Asks waiting for a reply. */
-  readonly pendingAsks: number;
-  /** Input from other runtimes or the network that was dropped, by cause (malformed, unknown version, unroutable, …). */
-  readonly droppedByCause: Readonly<Record<string, number>>;
-  /** Tells from this runtime that other nodes refused because a bounded mailbox was full (reported back to us). */
-  readonly rejectedByPeers: number;
-  /** This node's reliable links to other nodes: unacknowledged, resent and duplicate batches, stuck links. */
-  readonly links: LinkStats;
-}
-
-/**
  * A running actor system.
  *
  * @example
@@ -338,8 +299,25 @@ export interface ActorSystem {
   readonly threads: ThreadsInfo | undefined;
   /** Counters: actors, messages processed, dead letters, mailbox depths. */
   stats(): SystemStats;
+  /**
+   * Ask every runtime of the cluster — each node's main thread and each of its worker threads —
+   * for its counters, its busiest actors and its recent events (a `RuntimeReport` each). A
+   * runtime that does not answer within `timeoutMs` is listed in `unreachable`. Pass each
+   * runtime's `nextEvent` back in `since` to get the events after it: a cluster-wide event
+   * stream whose reader can fall behind without costing memory (it loses the oldest events,
+   * counted in `eventsLost`).
+   *
+   * @example
+   * ```ts
+   * const c = await system.clusterStats();
+   * for (const r of c.runtimes) console.log(r.node, r.stats.actors, r.actors[0]?.path);
+   * ```
+   */
+  clusterStats(options?: ClusterStatsOptions): Promise<ClusterStats>;
   /** Stop every actor (children before parents), reject pending asks, and release all timers. */
   shutdown(): Promise<void>;
   /** Resolves when the system has shut down (also after a fatal error). */
   readonly whenTerminated: Promise<void>;
 }
+
+export type { SystemStats } from './stats.js';

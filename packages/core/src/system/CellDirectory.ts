@@ -20,6 +20,8 @@ export class CellDirectory {
   root: ActorCell | undefined;
   /** Live cells, the guardian not counted. */
   live = 0;
+  /** The runtime's own cells (`system/…`, such as introspection): not actors of the user tree, not counted. */
+  readonly systemCells = new Map<string, ActorCell>();
   /** Cells whose parent lives in another runtime, by path. */
   private readonly hosted = new Map<string, ActorCell>();
   /** Paths of recently stopped cells → their slot in {@link endedRing} (bounded by its length). */
@@ -34,6 +36,7 @@ export class CellDirectory {
 
   /** The live cell at `path`, if any. */
   cellAt(path: string): ActorCell | undefined {
+    if (path.startsWith('system/')) return this.systemCells.get(path);
     const cell = (this.hosted.size === 0 ? undefined : this.hosted.get(path)) ?? this.walk(path);
     return cell === undefined || cell.isTerminated() ? undefined : cell;
   }

@@ -18,6 +18,7 @@ import { parseAddress, processNodeOf } from '../address.js';
 import type { ActorRef } from '../api/ActorRef.js';
 import type { ActorSystem, Behaviour, SystemStats } from '../api/ActorSystem.js';
 import { type DeadLetterReason, EventStream } from '../api/events.js';
+import type { ClusterStats, ClusterStatsOptions } from '../api/introspection.js';
 import type { LinkOptions, LinkStats } from '../api/links.js';
 import type { NodeStatus, ThreadsInfo } from '../api/nodes.js';
 import type { Placement, SpawnOptions } from '../api/options.js';
@@ -36,6 +37,7 @@ import { TransportBridge } from '../transport/bridge.js';
 import type { Transport } from '../transport/Transport.js';
 import { CellDirectory } from './CellDirectory.js';
 import { createGuardianCell } from './guardian.js';
+import { clusterStats, type IntrospectionHost, startIntrospection } from './introspection.js';
 import type { ActorSystemOptions, Topology } from './options.js';
 import { type PlacementView, resolvePlacement } from './placement.js';
 import { mailboxFigures, SystemCounters } from './SystemCounters.js';
@@ -100,6 +102,8 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
     });
     this.guardian = createGuardianCell(this, guardianBehaviour);
     this.cells.root = this.guardian;
+    const introspect = startIntrospection(this, this.introspection);
+    this.cells.systemCells.set(introspect.path, introspect);
     this.topology = topology;
     this.shutdownTimeoutMs = threads?.shutdownTimeoutMs ?? 5000;
     if (topology !== undefined || threads !== undefined) this.remote = new RemoteRuntime(this);
@@ -342,6 +346,28 @@ export class LocalActorSystem implements ActorSystem, CellSystem {
     const slash = path.lastIndexOf('/');
     const parent = slash > 0 ? this.cellAt(path.slice(0, slash)) : undefined;
     return parent?.childCells?.get(path.slice(slash + 1))?.ref as ActorRef<M, R> | undefined;
+  }
+
+  /** What introspection reads of this runtime (see introspection.ts). */
+  private get introspection(): IntrospectionHost {
+    const self = this;
+    return {
+      name: this.name,
+      nodeId: this.nodeId,
+      get mainNodeId() {
+        return self.mainNodeId;
+      },
+      events: this.events,
+      now: () => Date.now(),
+      stats: () => this.stats(),
+      liveCells: () => this.cells.list(),
+      nodes: () => this.nodes(),
+      lookup: (a) => this.lookup(a),
+    };
+  }
+
+  clusterStats(options?: ClusterStatsOptions): Promise<ClusterStats> {
+    return clusterStats(this.introspection, options);
   }
 
   stats(): SystemStats {
