@@ -3,10 +3,12 @@
  * entities of the shards this node holds, as its children named by key (so an entity's path, and
  * the persistence id a durable entity takes from it, is the same on every node). A message for a
  * key goes to the entity here when this node holds the key's shard; to the shard's holder when
- * another node does (as far as this node knows); and otherwise to the node that rendezvous hashing
- * over the members picks, which takes the shard's lease (`shard.ts`) before it runs the entity.
+ * another node does (as far as this node knows); and otherwise to the node that the type's
+ * placement picks (`placement.ts`), which takes the shard's lease (`shard.ts`) before it runs the
+ * entity. With `'least-loaded'` the regions of hosting nodes tell each other their counts of
+ * activations on every rebalancing tick.
  * Every hop is a `ctx.forward`, so an asker gets the entity's own reply. When membership changes,
- * shards whose owner by rendezvous is now another member are handed off, a few at a time: their
+ * shards whose owner by placement is now another member are handed off, a few at a time: their
  * entities stop, the lease is given up, and what arrives meanwhile waits, in order, and then goes
  * to the new owner.
  *
@@ -17,8 +19,9 @@
 import { type ActorContext, type ActorRef, defineActor, isTerminated, type Terminated } from '@troupe/core';
 import type { EntityType } from './entityType.js';
 import type { EntityEvent } from './events.js';
-import { childName, ownerOf, shardOf } from './keys.js';
+import { childName, shardOf } from './keys.js';
 import type { AcquireHost } from './lease.js';
+import { placeOf, rebalances } from './placement.js';
 import {
   type Envelope,
   type ShardArgs,
@@ -35,26 +38,6 @@ const MAX_HOPS = 4;
 /** Shards handed off per rebalance tick, and the tick (ms): a joining node does not cause a storm. */
 const HANDOFFS_PER_TICK = 4;
 const REBALANCE_EVERY_MS = 500;
-
-/**
- * The node that should run `shard` by the type's placement, among `members`, from the point of
- * view of `me`; undefined when no member offers the type.
- */
-function placeOf(
-  type: EntityType,
-  members: readonly string[],
-  shard: number,
-  me: string,
-): string | undefined {
-  const p = type.placement;
-  if (members.length === 0) return undefined;
-  if (p === 'rendezvous') return ownerOf(members, shard);
-  if (p === 'prefer-local') return members.includes(me) ? me : ownerOf(members, shard);
-  const sorted = [...members].sort();
-  const chosen = p(shard, sorted);
-  // A choice outside the members would lose the message: fall back to rendezvous hashing.
-  return sorted.includes(chosen) ? chosen : ownerOf(sorted, shard);
-}
 
 /** What a region is started with. */
 export interface RegionArgs {
@@ -100,6 +83,13 @@ interface RegionState {
   readonly stopping: Map<string, string>;
   /** Messages of a key sent round again while its entity stops. */
   readonly requeued: Map<string, number>;
+  /**
+   * For `'least-loaded'`: the activations of the other hosting nodes, as they last said, plus
+   * the shards this node placed on them since (so a burst of new shards spreads out).
+   */
+  readonly loads: Map<string, number>;
+  /** For `'least-loaded'`: the shards this node placed on itself since it last counted. */
+  placedHere: number;
   incarnation: number;
 }
 
@@ -110,6 +100,8 @@ export type RegionMessage =
   | Terminated
   | { readonly $e: 'sweep' }
   | { readonly $e: 'rebalance' }
+  /** Another hosting node's count of activations of the type (`'least-loaded'`). */
+  | { readonly $e: 'load'; readonly node: string; readonly n: number }
   | { readonly $e: 'list' };
 
 type Ctx = ActorContext<RegionMessage, unknown>;
@@ -132,6 +124,8 @@ export function regionBehaviour(type: EntityType) {
         active: new Map(),
         stopping: new Map(),
         requeued: new Map(),
+        loads: new Map(),
+        placedHere: 0,
         incarnation: 0,
       };
     },
@@ -148,6 +142,9 @@ export function regionBehaviour(type: EntityType) {
           return sweep(ctx, s);
         case 'rebalance':
           return rebalance(ctx, s);
+        case 'load':
+          s.loads.set(m.node, m.n);
+          return s;
         case 'list':
           ctx.reply([...s.active.keys()]);
           return s;
@@ -173,7 +170,7 @@ function route(ctx: Ctx, s: RegionState, e: Envelope, Shard: ReturnType<typeof s
         return s;
       case 'elsewhere':
         if (e.h < MAX_HOPS) {
-          ctx.forward(a.regionOf(sh.holder), { ...e, h: e.h + 1 });
+          ctx.forward(a.regionOf(sh.holder), { $e: 'm', k: e.k, m: e.m, h: e.h + 1 });
           return s;
         }
         break; // too many hops: ask the lease store again, below
@@ -183,20 +180,26 @@ function route(ctx: Ctx, s: RegionState, e: Envelope, Shard: ReturnType<typeof s
   }
   const cached = s.owners.get(shard);
   const members = a.offering();
-  const target =
-    e.h >= MAX_HOPS && !a.client
-      ? a.lease.me
-      : cached !== undefined && members.includes(cached)
-        ? cached
-        : placeOf(a.type, members, shard, a.lease.me);
+  const me = a.lease.me;
+  let target: string | undefined;
+  let weighed = false; // a hosting node chose by the loads: the receiver takes the shard (`p`)
+  if ((e.h >= MAX_HOPS || e.p === true) && !a.client) target = me;
+  else if (cached !== undefined && members.includes(cached)) target = cached;
+  else {
+    target = placeOf(a.type, members, shard, me, (n) => loadOf(s, n));
+    weighed = target !== undefined && a.type.placement === 'least-loaded' && !a.client;
+    // Count the shard at once, before its node reports it: the next new shard may go elsewhere.
+    if (weighed && target === me) s.placedHere++;
+    else if (weighed) s.loads.set(target!, (s.loads.get(target!) ?? 0) + 1);
+  }
   if (target === undefined || (a.client && target === a.lease.me)) {
     // A client, and no member offers the type: the asker hears of it (no actor at this address).
     ctx.forward(ctx.system.lookup(`${ctx.self.address}/no-node-offers-this-type`)!, e.m);
     return s;
   }
-  if (target !== a.lease.me) {
+  if (target !== me) {
     if (e.h === 0) a.directory.set(shard, target); // this node's refs go there directly from now on
-    ctx.forward(a.regionOf(target), { ...e, h: e.h + 1 });
+    ctx.forward(a.regionOf(target), weighed ? { ...e, h: e.h + 1, p: true } : { ...e, h: e.h + 1 });
     return s;
   }
   // This node should hold the shard: a shard actor takes the lease; the message waits there.
@@ -210,8 +213,13 @@ function route(ctx: Ctx, s: RegionState, e: Envelope, Shard: ReturnType<typeof s
   const ref = ctx.spawn(Shard, args, { name: `~~s${shard}.${++s.incarnation}` });
   ctx.watch(ref);
   s.shards.set(shard, { ref, mode: 'acquiring', token: 0, holder: '', to: '', keys: new Set() });
-  ctx.forward(ref, { ...e, h: e.h >= MAX_HOPS ? 0 : e.h });
+  ctx.forward(ref, { $e: 'm', k: e.k, m: e.m, h: e.h >= MAX_HOPS ? 0 : e.h });
   return s;
+}
+
+/** The activations of `node` as this node knows them (`'least-loaded'`); unknown counts as none. */
+function loadOf(s: RegionState, node: string): number {
+  return node === s.a.lease.me ? s.active.size + s.placedHere : (s.loads.get(node) ?? 0);
 }
 
 /** Deliver to the entity of `e.k` here, starting it if it is not running. */
@@ -325,15 +333,22 @@ function passivate(ctx: Ctx, s: RegionState, key: string, act: Active): void {
   });
 }
 
-/** Hand off a few shards whose owner by rendezvous is now another member. */
+/**
+ * Hand off a few shards whose owner by placement is now another member; with `'least-loaded'`,
+ * tell the other hosting nodes how many entities run here instead (shards do not move).
+ */
 function rebalance(ctx: Ctx, s: RegionState): RegionState {
   const a = s.a;
   const members = a.offering();
+  if (!rebalances(a.type)) {
+    if (a.type.placement === 'least-loaded' && !a.client) shareLoad(s, members);
+    return s;
+  }
   let started = 0;
   for (const [shard, sh] of s.shards) {
     if (started >= HANDOFFS_PER_TICK) break;
-    if (sh.mode !== 'owned' || a.type.placement === 'prefer-local') continue;
-    const owner = placeOf(a.type, members, shard, a.lease.me);
+    if (sh.mode !== 'owned') continue;
+    const owner = placeOf(a.type, members, shard, a.lease.me, () => 0);
     if (owner === undefined || owner === a.lease.me) continue;
     started++;
     sh.mode = 'draining';
@@ -351,6 +366,14 @@ function rebalance(ctx: Ctx, s: RegionState): RegionState {
     releaseIfDrained(s, shard, sh);
   }
   return s;
+}
+
+/** Tell the other hosting nodes this node's count of activations of the type. */
+function shareLoad(s: RegionState, members: readonly string[]): void {
+  const me = s.a.lease.me;
+  s.placedHere = 0; // counted from now on by the activations themselves
+  const msg: RegionMessage = { $e: 'load', node: me, n: s.active.size };
+  for (const n of members) if (n !== me) s.a.regionOf(n).tell(msg);
 }
 
 function releaseIfDrained(s: RegionState, shard: number, sh: Shard): void {

@@ -14,13 +14,17 @@
 import { type ActorContext, type ActorRef, defineActor } from '@troupe/core';
 import { type AcquireHost, acquire } from './lease.js';
 
-/** A message for an entity, as regions and shards pass it on (`h`: hops so far; `r`: sent round again). */
+/**
+ * A message for an entity, as regions and shards pass it on (`h`: hops so far; `r`: sent round
+ * again; `p`: placed on the receiving node by a node that weighed the loads, `'least-loaded'`).
+ */
 export interface Envelope {
   readonly $e: 'm';
   readonly k: string;
   readonly m: unknown;
   readonly h: number;
   readonly r?: true;
+  readonly p?: true;
 }
 
 /** What a shard actor tells its region. */
