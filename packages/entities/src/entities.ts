@@ -82,7 +82,7 @@ interface Route {
   remote(node: string): ActorRef<RegionMessage, unknown>;
   /** The members that offer the type. */
   offering(): readonly string[];
-  /** Membership changed: drop what was learned of it. */
+  /** Membership changed: drop what was learned of it, and let the region know. */
   forget(): void;
 }
 
@@ -226,6 +226,7 @@ export async function startEntities(system: ActorSystem, options: EntitiesOption
       forget: () => {
         members = undefined;
         directory.clear();
+        ref.tell({ $e: 'members' });
       },
     });
   }

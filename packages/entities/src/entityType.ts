@@ -7,6 +7,20 @@
  */
 import { type Behaviour, InvalidOptionsError } from '@troupe/core';
 
+/**
+ * Which node a new shard goes to: see {@link EntityOptions.placement}.
+ *
+ * @example
+ * ```ts
+ * const placement: Placement = (shard, nodes) => nodes[shard % nodes.length]!;
+ * ```
+ */
+export type Placement =
+  | 'rendezvous'
+  | 'prefer-local'
+  | 'least-loaded'
+  | ((shard: number, nodes: readonly string[]) => string);
+
 /** Options of {@link defineEntity}. */
 export interface EntityOptions<Msg, State, Reply> {
   /** The type's name: a valid actor name (letters, digits, `_`, `-`, `.`, `~`), the same on every node. */
@@ -26,10 +40,19 @@ export interface EntityOptions<Msg, State, Reply> {
    * - `'rendezvous'` (default): rendezvous hashing over the members that offer the type;
    * - `'prefer-local'`: the node that sends the first message of a shard runs it, if it offers
    *   the type (a shard stays where it is until its node leaves: no rebalancing);
+   * - `'least-loaded'`: the offering member that runs the fewest entities of the type (as the
+   *   deciding node last heard: every hosting node tells the others its count twice a second),
+   *   ties broken by rendezvous hashing; like prefer-local, a shard stays where it was placed
+   *   until its node leaves. A client node leaves the choice to a hosting node;
    * - a function `(shard, nodes) => node`: your choice among the offering members (sorted by id);
    *   return one of them. Shards move when its answer changes, as with rendezvous.
+   *
+   * @example
+   * ```ts
+   * const Session = defineEntity({ name: 'session', behaviour: SessionBehaviour, placement: 'least-loaded' });
+   * ```
    */
-  readonly placement?: 'rendezvous' | 'prefer-local' | ((shard: number, nodes: readonly string[]) => string);
+  readonly placement?: Placement;
   /**
    * The most entities of this type a node runs at once; past it, starting one passivates the one
    * that got a message least recently. Default: no limit.
@@ -55,7 +78,7 @@ export interface EntityType<Msg = any, Reply = any> {
   /** The number of shards. */
   readonly shards: number;
   /** Where shards go (see {@link EntityOptions.placement}). */
-  readonly placement: 'rendezvous' | 'prefer-local' | ((shard: number, nodes: readonly string[]) => string);
+  readonly placement: Placement;
   /** The most activations per node (`Infinity`: no limit). */
   readonly maxActivationsPerNode: number;
 }
@@ -102,9 +125,14 @@ export function defineEntity<Msg, State, Reply>(
     throw new InvalidOptionsError(
       `defineEntity('${name}'): shards must be an integer from 1 to 65536, got ${shards}`,
     );
-  if (placement !== 'rendezvous' && placement !== 'prefer-local' && typeof placement !== 'function')
+  if (
+    placement !== 'rendezvous' &&
+    placement !== 'prefer-local' &&
+    placement !== 'least-loaded' &&
+    typeof placement !== 'function'
+  )
     throw new InvalidOptionsError(
-      `defineEntity('${name}'): placement must be 'rendezvous', 'prefer-local' or a function (shard, nodes) => node, got ${JSON.stringify(placement)}`,
+      `defineEntity('${name}'): placement must be 'rendezvous', 'prefer-local', 'least-loaded' or a function (shard, nodes) => node, got ${JSON.stringify(placement)}`,
     );
   if (
     !(

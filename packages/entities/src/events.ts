@@ -10,7 +10,9 @@
  * - `activate`: an entity started here (its first message, or its next after a passivation);
  * - `passivate`: an idle entity was stopped here; its next message starts it again;
  * - `handoff`: this node gave a shard up to `detail` (a node that joined, or this node leaving);
- * - `lease-lost`: this node could not keep a shard's lease and stopped its entities (`detail`: why).
+ * - `lease-lost`: this node could not keep a shard's lease and stopped its entities (`detail`: why);
+ * - `dropped`: a message to `key` was refused because this node already held the most it holds
+ *   for one key (1,000) while the key had nowhere to go (`detail`: the error an ask gets).
  *
  * @example
  * ```ts
@@ -19,7 +21,7 @@
  */
 export interface EntityEvent {
   /** What happened (see above). */
-  readonly kind: 'activate' | 'passivate' | 'handoff' | 'lease-lost';
+  readonly kind: 'activate' | 'passivate' | 'handoff' | 'lease-lost' | 'dropped';
   /** The entity type's name. */
   readonly type: string;
   /** The entity's key (`''` for the shard-wide `handoff` and `lease-lost`). */
@@ -30,6 +32,6 @@ export interface EntityEvent {
   readonly shard: number;
   /** The revision of the shard's lease when it happened (its fencing token). */
   readonly token: number;
-  /** For `handoff`, the node the shard goes to; for `lease-lost`, why. */
+  /** For `handoff`, the node the shard goes to; for `lease-lost` and `dropped`, why. */
   readonly detail?: string;
 }

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export { type Entities, type EntitiesOptions, type EntityRef, startEntities } from './entities.js';
-export { defineEntity, type EntityOptions, type EntityType } from './entityType.js';
+export { defineEntity, type EntityOptions, type EntityType, type Placement } from './entityType.js';
+export { HoldFullError, isHoldFullError } from './errors.js';
 export type { EntityEvent } from './events.js';
 export { InMemoryLeaseStore, type LeaseGrant, type LeaseRecord, type LeaseStore } from './leases.js';

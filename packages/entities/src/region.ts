@@ -3,22 +3,29 @@
  * entities of the shards this node holds, as its children named by key (so an entity's path, and
  * the persistence id a durable entity takes from it, is the same on every node). A message for a
  * key goes to the entity here when this node holds the key's shard; to the shard's holder when
- * another node does (as far as this node knows); and otherwise to the node that rendezvous hashing
- * over the members picks, which takes the shard's lease (`shard.ts`) before it runs the entity.
+ * another node does (as far as this node knows); and otherwise to the node that the type's
+ * placement picks (`placement.ts`), which takes the shard's lease (`shard.ts`) before it runs the
+ * entity. With `'least-loaded'` the regions of hosting nodes tell each other their counts of
+ * activations on every rebalancing tick.
  * Every hop is a `ctx.forward`, so an asker gets the entity's own reply. When membership changes,
- * shards whose owner by rendezvous is now another member are handed off, a few at a time: their
+ * shards whose owner by placement is now another member are handed off, a few at a time: their
  * entities stop, the lease is given up, and what arrives meanwhile waits, in order, and then goes
- * to the new owner.
+ * to the new owner. Messages that cannot go anywhere yet (the shard's lease is being taken, for
+ * instance after its node was lost; a hand-off; an entity stopping; no member offering the type)
+ * wait in the region's outbox (`outbox.ts`), per key and in order, and go on when they can.
  *
- * Owns: routing, the activations of this node, passivation, hand-off. May not touch: leases
- * (the shard actors hold them).
+ * Owns: routing, the activations of this node, passivation, hand-off, held messages. May not
+ * touch: leases (the shard actors hold them).
  * @internal
  */
 import { type ActorContext, type ActorRef, defineActor, isTerminated, type Terminated } from '@troupe/core';
 import type { EntityType } from './entityType.js';
+import { HoldFullError } from './errors.js';
 import type { EntityEvent } from './events.js';
-import { childName, ownerOf, shardOf } from './keys.js';
+import { childName, shardOf } from './keys.js';
 import type { AcquireHost } from './lease.js';
+import { deliver, type Held, HOLD_PER_KEY, Outbox, type ReplyTarget, takeReply } from './outbox.js';
+import { placeOf, rebalances } from './placement.js';
 import {
   type Envelope,
   type ShardArgs,
@@ -35,26 +42,6 @@ const MAX_HOPS = 4;
 /** Shards handed off per rebalance tick, and the tick (ms): a joining node does not cause a storm. */
 const HANDOFFS_PER_TICK = 4;
 const REBALANCE_EVERY_MS = 500;
-
-/**
- * The node that should run `shard` by the type's placement, among `members`, from the point of
- * view of `me`; undefined when no member offers the type.
- */
-function placeOf(
-  type: EntityType,
-  members: readonly string[],
-  shard: number,
-  me: string,
-): string | undefined {
-  const p = type.placement;
-  if (members.length === 0) return undefined;
-  if (p === 'rendezvous') return ownerOf(members, shard);
-  if (p === 'prefer-local') return members.includes(me) ? me : ownerOf(members, shard);
-  const sorted = [...members].sort();
-  const chosen = p(shard, sorted);
-  // A choice outside the members would lose the message: fall back to rendezvous hashing.
-  return sorted.includes(chosen) ? chosen : ownerOf(sorted, shard);
-}
 
 /** What a region is started with. */
 export interface RegionArgs {
@@ -92,14 +79,23 @@ interface Active {
 
 interface RegionState {
   readonly a: RegionArgs;
+  /** The behaviour of this type's shard actors. */
+  readonly shardActor: ReturnType<typeof shardBehaviour>;
   readonly shards: Map<number, Shard>;
   /** Holders learned from shard actors, for shards this node does not hold. */
   readonly owners: Map<number, string>;
   readonly active: Map<string, Active>;
   /** Keys whose entity is stopping, by its address. */
   readonly stopping: Map<string, string>;
-  /** Messages of a key sent round again while its entity stops. */
-  readonly requeued: Map<string, number>;
+  /** Messages that wait for their key to have somewhere to go. */
+  readonly held: Outbox;
+  /**
+   * For `'least-loaded'`: the activations of the other hosting nodes, as they last said, plus
+   * the shards this node placed on them since (so a burst of new shards spreads out).
+   */
+  readonly loads: Map<string, number>;
+  /** For `'least-loaded'`: the shards this node placed on itself since it last counted. */
+  placedHere: number;
   incarnation: number;
 }
 
@@ -110,13 +106,23 @@ export type RegionMessage =
   | Terminated
   | { readonly $e: 'sweep' }
   | { readonly $e: 'rebalance' }
+  /** Another hosting node's count of activations of the type (`'least-loaded'`). */
+  | { readonly $e: 'load'; readonly node: string; readonly n: number }
+  /** Membership changed: messages held because no member offered the type may go now. */
+  | { readonly $e: 'members' }
   | { readonly $e: 'list' };
 
 type Ctx = ActorContext<RegionMessage, unknown>;
 
+/**
+ * How a message is sent on: `null` for the message being processed (`ctx.forward`), otherwise a
+ * held message's reply target (undefined: it was a tell).
+ */
+type Via = ReplyTarget | undefined | null;
+
 /** The behaviour of the region actors of `type`. */
 export function regionBehaviour(type: EntityType) {
-  const Shard = shardBehaviour(type.name);
+  const shardActor = shardBehaviour(type.name);
   return defineActor<RegionMessage, RegionState, RegionArgs, unknown>({
     name: `troupe.entities.${type.name}.region`,
     // A shard actor whose lease store failed is started again, with backoff, by this strategy.
@@ -127,11 +133,14 @@ export function regionBehaviour(type: EntityType) {
       ctx.timers.repeat('rebalance', REBALANCE_EVERY_MS, { $e: 'rebalance' });
       return {
         a,
+        shardActor,
         shards: new Map(),
         owners: new Map(),
         active: new Map(),
         stopping: new Map(),
-        requeued: new Map(),
+        held: new Outbox(),
+        loads: new Map(),
+        placedHere: 0,
         incarnation: 0,
       };
     },
@@ -139,7 +148,7 @@ export function regionBehaviour(type: EntityType) {
       if (isTerminated(m)) return ended(ctx, s, m);
       switch (m.$e) {
         case 'm':
-          return route(ctx, s, m, Shard);
+          return direct(ctx, s, m) ? s : route(ctx, s, m, null);
         case 'owned':
         case 'elsewhere':
         case 'lost':
@@ -148,6 +157,11 @@ export function regionBehaviour(type: EntityType) {
           return sweep(ctx, s);
         case 'rebalance':
           return rebalance(ctx, s);
+        case 'load':
+          s.loads.set(m.node, m.n);
+          return s;
+        case 'members':
+          return membersChanged(ctx, s);
         case 'list':
           ctx.reply([...s.active.keys()]);
           return s;
@@ -157,49 +171,66 @@ export function regionBehaviour(type: EntityType) {
   });
 }
 
-function route(ctx: Ctx, s: RegionState, e: Envelope, Shard: ReturnType<typeof shardBehaviour>): RegionState {
+/**
+ * The hot path, kept small: a message for a running entity of a shard this node owns, whose
+ * entity is not stopping, goes straight to it. False: anything else (see {@link route}).
+ */
+function direct(ctx: Ctx, s: RegionState, e: Envelope): boolean {
+  const sh = s.shards.get(shardOf(e.k, s.a.type.shards));
+  if (sh === undefined || sh.mode !== 'owned') return false;
+  const act = s.active.get(e.k);
+  if (act === undefined || s.a.type.maxActivationsPerNode !== Number.POSITIVE_INFINITY) return false;
+  act.last = s.a.lease.now();
+  ctx.forward(act.ref, e.m);
+  return true;
+}
+
+function route(ctx: Ctx, s: RegionState, e: Envelope, via: Via): RegionState {
   const a = s.a;
   const shard = shardOf(e.k, a.type.shards);
   const sh = s.shards.get(shard);
   if (sh !== undefined) {
     switch (sh.mode) {
       case 'owned':
-        return runHere(ctx, s, e, shard, sh);
-      case 'acquiring':
-        ctx.forward(sh.ref, e); // waits in its mailbox until the lease is decided
-        return s;
-      case 'draining':
-        ctx.forward(ctx.self, { ...e, r: undefined }); // waits until the lease is given up
-        return s;
+        return runHere(ctx, s, e, shard, sh, via);
+      case 'acquiring': // until the lease is decided
+      case 'draining': // until the lease is given up
+        return hold(ctx, s, e, shard, via);
       case 'elsewhere':
-        if (e.h < MAX_HOPS) {
-          ctx.forward(a.regionOf(sh.holder), { ...e, h: e.h + 1 });
+        if (e.h < MAX_HOPS && a.offering().includes(sh.holder)) {
+          send(ctx, a.regionOf(sh.holder), { $e: 'm', k: e.k, m: e.m, h: e.h + 1 }, via);
           return s;
         }
-        break; // too many hops: ask the lease store again, below
+        break; // too many hops, or its holder was lost: place it again, below
       case 'done':
         break;
     }
   }
   const cached = s.owners.get(shard);
   const members = a.offering();
-  const target =
-    e.h >= MAX_HOPS && !a.client
-      ? a.lease.me
-      : cached !== undefined && members.includes(cached)
-        ? cached
-        : placeOf(a.type, members, shard, a.lease.me);
-  if (target === undefined || (a.client && target === a.lease.me)) {
-    // A client, and no member offers the type: the asker hears of it (no actor at this address).
-    ctx.forward(ctx.system.lookup(`${ctx.self.address}/no-node-offers-this-type`)!, e.m);
-    return s;
+  const me = a.lease.me;
+  let target: string | undefined;
+  let weighed = false; // a hosting node chose by the loads: the receiver takes the shard (`p`)
+  if ((e.h >= MAX_HOPS || e.p === true) && !a.client) target = me;
+  else if (cached !== undefined && members.includes(cached)) target = cached;
+  else {
+    target = placeOf(a.type, members, shard, me, (n) => loadOf(s, n));
+    weighed = target !== undefined && a.type.placement === 'least-loaded' && !a.client;
+    // Count the shard at once, before its node reports it: the next new shard may go elsewhere.
+    if (weighed && target === me) s.placedHere++;
+    else if (weighed) s.loads.set(target!, (s.loads.get(target!) ?? 0) + 1);
   }
-  if (target !== a.lease.me) {
+  // No member offers the type (a client, or every host lost): hold it until membership changes.
+  if (target === undefined || (a.client && target === me)) return hold(ctx, s, e, shard, via);
+  if (target !== me) {
     if (e.h === 0) a.directory.set(shard, target); // this node's refs go there directly from now on
-    ctx.forward(a.regionOf(target), { ...e, h: e.h + 1 });
+    const next: Envelope = weighed
+      ? { $e: 'm', k: e.k, m: e.m, h: e.h + 1, p: true }
+      : { $e: 'm', k: e.k, m: e.m, h: e.h + 1 };
+    send(ctx, a.regionOf(target), next, via);
     return s;
   }
-  // This node should hold the shard: a shard actor takes the lease; the message waits there.
+  // This node should hold the shard: a shard actor takes the lease; the message waits here.
   const args: ShardArgs = {
     name: `${a.type.name}.${shard}`,
     shard,
@@ -207,25 +238,65 @@ function route(ctx: Ctx, s: RegionState, e: Envelope, Shard: ReturnType<typeof s
     region: ctx.self,
     regionOf: a.regionOf,
   };
-  const ref = ctx.spawn(Shard, args, { name: `~~s${shard}.${++s.incarnation}` });
+  const ref = ctx.spawn(s.shardActor, args, { name: `~~s${shard}.${++s.incarnation}` });
   ctx.watch(ref);
   s.shards.set(shard, { ref, mode: 'acquiring', token: 0, holder: '', to: '', keys: new Set() });
-  ctx.forward(ref, { ...e, h: e.h >= MAX_HOPS ? 0 : e.h });
+  return hold(ctx, s, { $e: 'm', k: e.k, m: e.m, h: e.h >= MAX_HOPS ? 0 : e.h }, shard, via);
+}
+
+/** Send `m` to `to` with the reply target of the message: the one being processed, or a held one's. */
+function send(ctx: Ctx, to: ActorRef, m: unknown, via: Via): void {
+  if (via === null) ctx.forward(to, m);
+  else deliver(to, m, via);
+}
+
+/**
+ * Hold `e` (of `shard`) until its key has somewhere to go; past {@link HOLD_PER_KEY} for the
+ * key it is refused: an ask fails with {@link HoldFullError}, and either way it is reported.
+ */
+function hold(ctx: Ctx, s: RegionState, e: Envelope, shard: number, via: Via): RegionState {
+  const held: Held = { e, reply: via === null ? takeReply(ctx) : via };
+  if (s.held.hold(held, shard)) return s;
+  const a = s.a;
+  const error = new HoldFullError(a.type.name, e.k, HOLD_PER_KEY, a.lease.me);
+  a.report({
+    kind: 'dropped',
+    type: a.type.name,
+    key: e.k,
+    node: a.lease.me,
+    shard,
+    token: s.shards.get(shard)?.token ?? 0,
+    detail: error.message,
+  });
+  held.reply?.fail(error);
   return s;
 }
 
-/** Deliver to the entity of `e.k` here, starting it if it is not running. */
-function runHere(ctx: Ctx, s: RegionState, e: Envelope, shard: number, sh: Shard): RegionState {
-  const a = s.a;
-  const queued = s.requeued.get(e.k) ?? 0;
-  if (e.r === true) s.requeued.set(e.k, queued - 1);
-  // Wait for a stopping entity to end, behind any earlier message of its key that waits too.
-  if (s.stopping.has(e.k) || (e.r !== true && queued > 0)) {
-    s.requeued.set(e.k, (s.requeued.get(e.k) ?? 0) + 1);
-    ctx.forward(ctx.self, { ...e, r: true });
-    return s;
+/** Send on, in order, what was held for keys of `shard` (`key`: only that key's). */
+function release(ctx: Ctx, s: RegionState, shard: number, key?: string): void {
+  const out = key === undefined ? s.held.takeShard(shard) : s.held.takeKey(key, shard);
+  for (const h of out) route(ctx, s, h.e, h.reply);
+}
+
+/** Membership changed: what was held because no member offered the type may go now. */
+function membersChanged(ctx: Ctx, s: RegionState): RegionState {
+  for (const shard of s.held.shards()) {
+    const sh = s.shards.get(shard);
+    if (sh === undefined || sh.mode === 'elsewhere' || sh.mode === 'done') release(ctx, s, shard);
   }
-  if (s.requeued.get(e.k) === 0) s.requeued.delete(e.k);
+  return s;
+}
+
+/** The activations of `node` as this node knows them (`'least-loaded'`); unknown counts as none. */
+function loadOf(s: RegionState, node: string): number {
+  return node === s.a.lease.me ? s.active.size + s.placedHere : (s.loads.get(node) ?? 0);
+}
+
+/** Deliver to the entity of `e.k` here, starting it if it is not running. */
+function runHere(ctx: Ctx, s: RegionState, e: Envelope, shard: number, sh: Shard, via: Via): RegionState {
+  const a = s.a;
+  // Wait for a stopping entity to end (what is held for a key is let go when it has ended).
+  if (s.stopping.has(e.k)) return hold(ctx, s, e, shard, via);
   const now = a.lease.now();
   let act = s.active.get(e.k);
   if (act === undefined) {
@@ -246,7 +317,8 @@ function runHere(ctx: Ctx, s: RegionState, e: Envelope, shard: number, sh: Shard
     s.active.set(e.k, act);
   }
   act.last = now;
-  ctx.forward(act.ref, e.m);
+  if (via === null) ctx.forward(act.ref, e.m);
+  else deliver(act.ref, e.m, via);
   return s;
 }
 
@@ -260,12 +332,14 @@ function reported(ctx: Ctx, s: RegionState, r: ShardReport): RegionState {
       sh.token = r.token;
       s.owners.delete(r.shard);
       a.directory.delete(r.shard);
+      release(ctx, s, r.shard); // before anything that arrives after: order per key holds
       return s;
     case 'elsewhere':
       sh.mode = 'elsewhere';
       sh.holder = r.holder;
       s.owners.set(r.shard, r.holder);
       a.directory.set(r.shard, r.holder);
+      release(ctx, s, r.shard);
       return s;
     case 'lost':
       // Stop taking messages for the shard at once: its entities stop; new messages route anew.
@@ -325,15 +399,22 @@ function passivate(ctx: Ctx, s: RegionState, key: string, act: Active): void {
   });
 }
 
-/** Hand off a few shards whose owner by rendezvous is now another member. */
+/**
+ * Hand off a few shards whose owner by placement is now another member; with `'least-loaded'`,
+ * tell the other hosting nodes how many entities run here instead (shards do not move).
+ */
 function rebalance(ctx: Ctx, s: RegionState): RegionState {
   const a = s.a;
   const members = a.offering();
+  if (!rebalances(a.type)) {
+    if (a.type.placement === 'least-loaded' && !a.client) shareLoad(s, members);
+    return s;
+  }
   let started = 0;
   for (const [shard, sh] of s.shards) {
     if (started >= HANDOFFS_PER_TICK) break;
-    if (sh.mode !== 'owned' || a.type.placement === 'prefer-local') continue;
-    const owner = placeOf(a.type, members, shard, a.lease.me);
+    if (sh.mode !== 'owned') continue;
+    const owner = placeOf(a.type, members, shard, a.lease.me, () => 0);
     if (owner === undefined || owner === a.lease.me) continue;
     started++;
     sh.mode = 'draining';
@@ -353,6 +434,14 @@ function rebalance(ctx: Ctx, s: RegionState): RegionState {
   return s;
 }
 
+/** Tell the other hosting nodes this node's count of activations of the type. */
+function shareLoad(s: RegionState, members: readonly string[]): void {
+  const me = s.a.lease.me;
+  s.placedHere = 0; // counted from now on by the activations themselves
+  const msg: RegionMessage = { $e: 'load', node: me, n: s.active.size };
+  for (const n of members) if (n !== me) s.a.regionOf(n).tell(msg);
+}
+
 function releaseIfDrained(s: RegionState, shard: number, sh: Shard): void {
   if (sh.mode !== 'draining') return;
   for (const key of s.stopping.keys()) if (shardOf(key, s.a.type.shards) === shard) return;
@@ -367,6 +456,7 @@ function ended(ctx: Ctx, s: RegionState, t: Terminated): RegionState {
       const shard = shardOf(key, s.a.type.shards);
       const sh = s.shards.get(shard);
       if (sh !== undefined) releaseIfDrained(s, shard, sh);
+      if (s.held.has(key)) release(ctx, s, shard, key);
       return s;
     }
   for (const [shard, sh] of s.shards)
@@ -374,6 +464,7 @@ function ended(ctx: Ctx, s: RegionState, t: Terminated): RegionState {
       // A shard actor ended (retired, or failed for good): its entities cannot stay without a lease.
       if (sh.mode === 'owned' || sh.mode === 'draining') stopEntities(ctx, s, sh, false);
       s.shards.delete(shard);
+      release(ctx, s, shard); // what waited for its lease is placed again
       return s;
     }
   // An entity that stopped by itself: its next message starts it again.

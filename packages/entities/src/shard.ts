@@ -1,9 +1,8 @@
 /**
  * A shard's lease holder: the actor on one node that takes the lease of one shard of one entity
  * type, renews it every third of its time to live, and gives it up. It takes the lease in `init`,
- * so the messages its region hands it meanwhile wait in its mailbox, in order; once it holds the
- * lease it tells its region (which runs the shard's entities from then on) and hands those
- * messages back; when another member holds the lease it says so and sends them there. When the
+ * and tells its region when it holds the lease (the region runs the shard's entities from then
+ * on, and sends on what it held meanwhile) or that another member holds it. When the
  * lease cannot be renewed before it could be stale to another node, it tells the region to stop
  * the shard's entities: a node cut off from the lease store stops taking messages for a shard
  * before anyone else may take it.
@@ -14,13 +13,16 @@
 import { type ActorContext, type ActorRef, defineActor } from '@troupe/core';
 import { type AcquireHost, acquire } from './lease.js';
 
-/** A message for an entity, as regions and shards pass it on (`h`: hops so far; `r`: sent round again). */
+/**
+ * A message for an entity, as regions pass it on (`h`: hops so far; `p`: placed on the receiving
+ * node by a node that weighed the loads, `'least-loaded'`).
+ */
 export interface Envelope {
   readonly $e: 'm';
   readonly k: string;
   readonly m: unknown;
   readonly h: number;
-  readonly r?: true;
+  readonly p?: true;
 }
 
 /** What a shard actor tells its region. */
@@ -101,10 +103,9 @@ export function shardBehaviour(typeName: string) {
       const a = s.a;
       switch (m.$e) {
         case 'm':
-          // Owned: the region runs the entities now (it heard 'owned' before this). Elsewhere: on
-          // to the holder. Done: back to the region, which routes it anew.
-          if (s.mode === 'elsewhere') ctx.forward(a.regionOf(s.holder), { ...m, h: m.h + 1, r: undefined });
-          else ctx.forward(a.region, m);
+          // Regions hold what waits for a lease (outbox.ts) and send a shard actor none; should
+          // one come, back to the region, which routes it anew.
+          ctx.forward(a.region, m);
           return s;
         case 'renew':
           if (s.mode !== 'owned' || s.renewing) return s;

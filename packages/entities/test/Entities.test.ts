@@ -15,6 +15,7 @@ import {
   InMemoryLeaseStore,
   startEntities,
 } from '../src/index.js';
+import { shardOf } from '../src/keys.js';
 
 type Msg = { type: 'inc' } | { type: 'get' };
 interface Reply {
@@ -258,6 +259,34 @@ describe('entities', () => {
       );
   });
 
+  it("places a new shard on the node that runs the fewest entities with placement 'least-loaded', and leaves it there", async () => {
+    const c = await cluster(1, 0, { placement: 'least-loaded' });
+    const [a] = c.nodes;
+    /** `count` keys whose shards (of 16) are in `shards`. */
+    const keysIn = (shards: number[], count: number) => {
+      const out: string[] = [];
+      for (let i = 0; out.length < count; i++) if (shards.includes(shardOf(`k${i}`, 16))) out.push(`k${i}`);
+      return out;
+    };
+    const busy = keysIn([0, 1, 2, 3], 40);
+    await Promise.all(busy.map((k) => a!.entities.of(c.type, k).ask({ type: 'inc' })));
+    const b = await c.add();
+    await new Promise((r) => setTimeout(r, 700)); // each node has told the other its count
+    // One new key in each of eight unused shards, asked from either node: all go to the idle node.
+    const fresh = [8, 9, 10, 11, 12, 13, 14, 15].map((shard) => keysIn([shard], 1)[0]!);
+    const where = new Map<string, string>();
+    for (const [i, k] of fresh.entries())
+      where.set(k, (await c.nodes[i % 2]!.entities.of(c.type, k).ask({ type: 'inc' })).node);
+    expect([...where.values()]).toEqual(fresh.map(() => b.system.nodeId));
+    // Stable: loads change, shards stay where they were placed, asked from the other node too.
+    await new Promise((r) => setTimeout(r, 1200));
+    for (const [i, k] of [...fresh, ...busy].entries()) {
+      const r = await c.nodes[(i + 1) % 2]!.entities.of(c.type, k).ask({ type: 'get' });
+      expect(r.node).toBe(where.get(k) ?? a!.system.nodeId);
+    }
+    expect(c.nodes.flatMap((n) => n.events).filter((e) => e.kind === 'handoff')).toEqual([]);
+  });
+
   it('places shards with a placement function of their own', async () => {
     const { type, nodes } = await cluster(3, 0, { placement: (_shard, members) => members[0]! });
     const first = nodes.map((n) => n.system.nodeId).sort()[0];
@@ -270,7 +299,7 @@ describe('entities', () => {
       /maxActivationsPerNode must be an integer ≥ 1/,
     );
     expect(() => defineEntity({ name: 'x', behaviour: Counter, placement: 'nearest' as never })).toThrow(
-      /placement must be 'rendezvous', 'prefer-local' or a function/,
+      /placement must be 'rendezvous', 'prefer-local', 'least-loaded' or a function/,
     );
     expect(() => defineEntity({ name: 'x/y', behaviour: Counter })).toThrow(/name "x\/y" is not valid/);
   });

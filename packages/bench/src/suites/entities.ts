@@ -16,6 +16,7 @@ import {
   plainHeap,
   plainSpawns,
 } from '../peers/entities.js';
+import { failover, keys } from '../peers/entityHosts.js';
 import { NATS_SERVER, type NatsServer, natsServerAvailable } from '../procs.js';
 
 const ENTITY = 'entity ask';
@@ -26,9 +27,23 @@ interface Sizes {
   readonly ask256: number;
   readonly cold: number;
   readonly heap: number;
+  readonly keys: number;
+  readonly failoverRounds: number;
 }
-const FULL: Sizes = { ask1: 5000, ask256: 100_000, cold: 10_000, heap: 200_000 };
-const QUICK: Sizes = { ask1: 500, ask256: 10_000, cold: 1000, heap: 10_000 };
+const FULL: Sizes = {
+  ask1: 5000,
+  ask256: 100_000,
+  cold: 10_000,
+  heap: 200_000,
+  keys: 1_000_000,
+  failoverRounds: 5,
+};
+const QUICK: Sizes = { ask1: 500, ask256: 10_000, cold: 1000, heap: 10_000, keys: 20_000, failoverRounds: 1 };
+
+/** The failure detector's down time of the `failover` hosts (ms; see peers/entityTypes.ts). */
+const DOWN_AFTER_MS = 1000;
+/** The lease TTL of the `failover` hosts (ms): lower than the default 6000, so stale ≈ down time. */
+const FAILOVER_TTL_MS = 1000;
 
 /**
  * The `entities` suite.
@@ -106,10 +121,43 @@ export function entitiesSuite({ quick }: SuiteOptions): Suite {
       sizedCase('plain actor, spawned and asked once (reference)', s.heap, (n) => plainHeap(n)),
     ],
   };
+  const kill: Benchmark = {
+    name: 'failover',
+    what: `ms from the SIGKILL of a host (child process) until each of its keys (of 64) answers from the other host; down after ${DOWN_AFTER_MS} ms, lease TTL ${FAILOVER_TTL_MS} ms`,
+    unit: 'ms',
+    score: (r) => r.ms,
+    note: (r) => `${r.measured.moved ?? '?'} keys moved`,
+    warmup: 0,
+    rounds: s.failoverRounds,
+    cases: [
+      sizedCase('entities, 2 host processes', 1, () => failover(place, FAILOVER_TTL_MS), {
+        on: 'value',
+        max: DOWN_AFTER_MS + 500,
+        label: `≤ down time + 500 ms (${DOWN_AFTER_MS + 500} ms)`,
+      }),
+    ],
+  };
+  const touched: Benchmark = {
+    name: 'keys',
+    what: `${s.keys.toLocaleString('en-US')} keys each asked once from a client across 2 host processes (all stay active): the larger host's heap after a full GC`,
+    unit: 'MiB',
+    score: (r) => (r.measured.heapMaxBytes ?? Number.NaN) / 2 ** 20,
+    note: (r) =>
+      `${Math.round((r.ops * 1000) / r.ms).toLocaleString('en-US')} keys/s; heaps ${((r.measured.heapMinBytes ?? Number.NaN) / 2 ** 20).toFixed(0)}–${((r.measured.heapMaxBytes ?? Number.NaN) / 2 ** 20).toFixed(0)} MiB; active per host ${r.measured.activeMin}–${r.measured.activeMax}`,
+    warmup: 0,
+    rounds: 1,
+    cases: [
+      sizedCase('entities, 2 host processes', s.keys, (n) => keys(place, n), {
+        on: 'value',
+        max: 1024,
+        label: '≤ 1 GiB per host',
+      }),
+    ],
+  };
   return {
     name: 'entities',
     title,
-    benchmarks: [ask1, ask256, cold, heap],
+    benchmarks: [ask1, ask256, cold, heap, kill, touched],
     async open() {
       server = await startNatsServer({ bin: NATS_SERVER, args: ['-js'], storeDir: true });
       place.url = server.url;
