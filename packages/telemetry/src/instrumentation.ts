@@ -115,6 +115,10 @@ export class OtelInstrumentation implements Instrumentation {
       this.duration = meter.createHistogram('troupe.message.duration', {
         description: 'Time an actor took to process a message (an async handler: until it settled)',
         unit: 's',
+        // Actor messages take microseconds to seconds: the SDK's default buckets (0 to 10,000) suit milliseconds.
+        advice: {
+          explicitBucketBoundaries: [1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
+        },
       });
       this.asks = meter.createCounter('troupe.asks', {
         description: 'Asks sent, by outcome when they settled (ok, error, timeout)',

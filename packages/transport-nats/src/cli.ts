@@ -40,6 +40,9 @@ const USAGE = `Usage: troupe node --nats URL[,URL...] --system NAME --catalog FI
   --expose NAME        let any NATS client call the --spawn actor NAME: JSON request/reply
                        on troupe.<system>.svc.NAME; repeatable
   --reply-stacks       error replies to exposed actors carry the stack (development only)
+  --metrics-port N     serve this node's OpenTelemetry metrics in Prometheus' text format on
+                       http://HOST:N/metrics (needs @troupe/telemetry installed)
+  --metrics-host HOST  the interface for --metrics-port (default 127.0.0.1: this host only)
   -h, --help           this text`;
 
 function fail(message: string): never {
@@ -78,6 +81,8 @@ const OPTIONS = {
   spawn: { type: 'string', multiple: true },
   expose: { type: 'string', multiple: true },
   'reply-stacks': { type: 'boolean', default: false },
+  'metrics-port': { type: 'string' },
+  'metrics-host': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -155,6 +160,11 @@ function millis(flag: string, value: string | undefined): number | undefined {
 }
 const heartbeatMs = millis('--heartbeat-ms', values['heartbeat-ms']);
 const downAfterMs = millis('--down-after-ms', values['down-after-ms']);
+const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
+if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 1 && metricsPort <= 65535))
+  fail(`--metrics-port must be a port number from 1 to 65535, got '${values['metrics-port']}'`);
+if (values['metrics-host'] !== undefined && metricsPort === undefined)
+  fail('--metrics-host applies to the metrics endpoint: give --metrics-port N too');
 const timing = membershipTiming({
   ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
   ...(downAfterMs === undefined ? {} : { downAfterMs }),
@@ -315,6 +325,27 @@ try {
   } catch (e) {
     await system.shutdown(); // leave, so that the others see `leave` and not `down`
     throw e;
+  }
+  if (metricsPort !== undefined) {
+    // Optional: only a node asked for metrics needs the telemetry package.
+    let telemetry: typeof import('@troupe/telemetry');
+    try {
+      telemetry = await import('@troupe/telemetry');
+    } catch (e) {
+      await system.shutdown();
+      throw new Error(
+        `--metrics-port needs the package @troupe/telemetry: install it next to @troupe/transport-nats (${(e as Error).message})`,
+      );
+    }
+    const endpoint = await telemetry
+      .serveMetrics({ port: metricsPort, host: values['metrics-host'] ?? '127.0.0.1' })
+      .catch(async (e: unknown) => {
+        await system.shutdown();
+        throw e;
+      });
+    telemetry.instrumentTroupe();
+    telemetry.instrumentSystem(system);
+    console.log(`metrics on ${endpoint.url}`);
   }
   // Printed last: the node is ready, its actors started and exposed.
   const self = system.nodes()[0]!;
