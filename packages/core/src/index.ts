@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { messageType } from './actor/ask.js';
 export { defineActor } from './actor/defineActor.js';
 export { setInstrumentation } from './actor/instrumentation.js';
 export { type AddressParts, formatAddress, parseAddress, processNodeOf } from './address.js';

@@ -5,6 +5,6 @@
  */
 export { fromCarrier, toCarrier } from './carrier.js';
 export { instrumentTroupe, type TelemetryOptions, type TroupeTelemetry } from './install.js';
-export { messageType, SCOPE, type Signals } from './instrumentation.js';
+export { SCOPE, type Signals } from './instrumentation.js';
 export { type MetricsEndpoint, type ServeMetricsOptions, serveMetrics } from './prometheus.js';
 export { instrumentSystem, type SystemMetricsOptions } from './systemMetrics.js';

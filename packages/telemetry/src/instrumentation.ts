@@ -24,6 +24,7 @@ import {
 } from '@opentelemetry/api';
 import {
   type Instrumentation,
+  messageType,
   type ProcessInfo,
   parseAddress,
   type Sending,
@@ -50,16 +51,6 @@ const TARGETS_MAX = 10_000;
 /** The last segment of a path: the actor's name. */
 function nameOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1) || path;
-}
-
-/** A message's `type` when it has a string one; else its kind (never the contents). */
-export function messageType(message: unknown): string {
-  if (typeof message === 'object' && message !== null) {
-    const t = (message as { type?: unknown }).type;
-    if (typeof t === 'string') return t.length <= 64 ? t : t.slice(0, 64);
-    return Array.isArray(message) ? 'array' : 'object';
-  }
-  return typeof message;
 }
 
 /** An ask on its way: its span ends, and the outcome is counted, when it settles. */

@@ -62,34 +62,30 @@ export function instrumentSystem(system: ActorSystem, options: SystemMetricsOpti
     ),
   ];
 
-  const actors = meter.createObservableGauge('troupe.actors', {
-    description: 'Live actors',
-    unit: '{actor}',
-  });
-  const queued = meter.createObservableGauge('troupe.mailbox.queued', {
-    description: 'Messages waiting in all mailboxes',
-    unit: '{message}',
-  });
-  const depth = meter.createObservableGauge('troupe.mailbox.depth', {
-    description: 'Messages waiting in the deepest mailboxes (up to five), by actor',
-    unit: '{message}',
-  });
-  const pending = meter.createObservableGauge('troupe.asks.pending', {
-    description: 'Asks waiting for a reply',
-    unit: '{ask}',
-  });
+  const gauge = (name: string, description: string, unit: string) =>
+    meter.createObservableGauge(name, { description, unit });
+  const actors = gauge('troupe.actors', 'Live actors', '{actor}');
+  const queued = gauge('troupe.mailbox.queued', 'Messages waiting in all mailboxes', '{message}');
+  const depth = gauge(
+    'troupe.mailbox.depth',
+    'Messages waiting in the deepest mailboxes (up to five), by actor',
+    '{message}',
+  );
+  const pending = gauge('troupe.asks.pending', 'Asks waiting for a reply', '{ask}');
   const dropped = meter.createObservableCounter('troupe.input.dropped', {
     description: 'Input from other runtimes or the network dropped as malformed or unroutable, by cause',
     unit: '{batch}',
   });
-  const nodes = meter.createObservableGauge('troupe.nodes', {
-    description: 'Nodes of the cluster this node knows to be up (itself included)',
-    unit: '{node}',
-  });
-  const threads = meter.createObservableGauge('troupe.threads', {
-    description: 'Worker threads of the nodes this node knows to be up, by node',
-    unit: '{thread}',
-  });
+  const nodes = gauge(
+    'troupe.nodes',
+    'Nodes of the cluster this node knows to be up (itself included)',
+    '{node}',
+  );
+  const threads = gauge(
+    'troupe.threads',
+    'Worker threads of the nodes this node knows to be up, by node',
+    '{thread}',
+  );
   const observed = [actors, queued, depth, pending, dropped, nodes, threads];
   const collect: Parameters<typeof meter.addBatchObservableCallback>[0] = (r) => {
     if (stopped) return;

@@ -3,8 +3,9 @@
  * from the wire — anything else gives no parent, never an exception.
  */
 import { createTraceState, TraceFlags } from '@opentelemetry/api';
+import { messageType } from '@troupe/core';
 import { describe, expect, it } from 'vitest';
-import { fromCarrier, messageType, toCarrier } from '../src/index.js';
+import { fromCarrier, toCarrier } from '../src/index.js';
 
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 const spanId = '00f067aa0ba902b7';

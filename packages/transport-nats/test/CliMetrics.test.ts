@@ -3,27 +3,20 @@
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freePort,
-  type NatsServer,
-  startNatsServer,
-  startNode,
-  type TroupeNodeProcess,
-} from '../src/testing.js';
+import { freePort, startNode, type TroupeNodeProcess } from '../src/testing.js';
+import { natsTestbed } from './testbed.js';
 
 const catalog = fileURLToPath(new URL('./fixtures/serveCatalog.mjs', import.meta.url));
-let server: NatsServer;
+const bed = natsTestbed();
 let nc: NatsConnection;
 const nodes: TroupeNodeProcess[] = [];
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connect({ servers: server.url });
+  nc = await connect({ servers: bed.server.url });
 });
 afterAll(async () => {
   await nc?.close();
   for (const n of nodes) await n.kill();
-  await server?.stop();
 });
 
 /** The value of the sample of `name` whose labels contain all of `labels` (summed over matches). */
@@ -44,7 +37,7 @@ describe('troupe node --metrics-port', () => {
   it('serves Prometheus metrics of the node on 127.0.0.1, moving with its actors', async () => {
     const port = await freePort();
     const node = await startNode({
-      nats: server.url,
+      nats: bed.server.url,
       system: 'metered',
       catalog,
       args: [
@@ -85,7 +78,7 @@ describe('troupe node --metrics-port', () => {
       ],
     ] as const) {
       const failed = await startNode({
-        nats: server.url,
+        nats: bed.server.url,
         system: 'bad',
         catalog,
         args,

@@ -41,6 +41,27 @@ export interface AskRegistry {
   readonly pendingAsks: PendingAsks;
 }
 
+/**
+ * What a report may say of a message: its `type` when it has a string one (at most 64
+ * characters), else its kind (`object`, `array`, `string`, `number`, …) — never its contents.
+ * Used wherever a message is described outside the actor that got it: introspection,
+ * telemetry attributes.
+ *
+ * @example
+ * ```ts
+ * messageType({ type: 'deposit', amount: 5 }); // 'deposit'
+ * messageType('a secret'); // 'string'
+ * ```
+ */
+export function messageType(message: unknown): string {
+  if (typeof message === 'object' && message !== null) {
+    const t = (message as { type?: unknown }).type;
+    if (typeof t === 'string') return t.length <= 64 ? t : t.slice(0, 64);
+    return Array.isArray(message) ? 'array' : 'object';
+  }
+  return typeof message;
+}
+
 /** A short description of a message for error texts: its `type` if it has one, else a JSON preview. */
 export function summarize(envelope: unknown): string {
   const message = unwrap(envelope);

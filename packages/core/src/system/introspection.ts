@@ -14,6 +14,7 @@
 
 import type { CellSystem } from '../actor/ActorCell.js';
 import { ActorCell } from '../actor/ActorCell.js';
+import { messageType } from '../actor/ask.js';
 import { Status } from '../actor/CellBase.js';
 import { defineActor } from '../actor/defineActor.js';
 import type { ActorRef } from '../api/ActorRef.js';
@@ -50,16 +51,6 @@ export interface IntrospectionHost {
 interface Request {
   readonly since?: number;
   readonly actors?: number;
-}
-
-/** The message's `type` when it has one, else its kind: never its contents. */
-function messageType(message: unknown): string {
-  if (typeof message === 'object' && message !== null) {
-    const t = (message as { type?: unknown }).type;
-    if (typeof t === 'string') return t.slice(0, 64);
-    return Array.isArray(message) ? 'array' : 'object';
-  }
-  return typeof message;
 }
 
 /** An event as it may leave the runtime. */
